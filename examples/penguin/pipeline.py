@@ -1,0 +1,124 @@
+"""The TFX penguin pipeline, on Headrace's standard components.
+
+    CsvExampleGen ─ StatisticsGen ─ SchemaGen ─ ExampleValidator
+          │                            │
+          └──────────── Transform ─────┘
+                            │
+                         Trainer ─── Evaluator ── Pusher
+                                        │
+     Resolver (latest blessed model) ───┘
+
+`headrace run examples/penguin/pipeline.py` runs it on this machine (SQLite metadata under
+./headrace-root). The Evaluator compares each new model with the latest blessed one (the Resolver
+finds it in ML Metadata, in this pipeline only): accuracy at least 0.6 overall and per species,
+and no worse than the baseline. The Pusher copies a blessed model to
+`<root>/serving/penguin/<version>/` (TF Serving's layout), or says why it did not.
+
+The data is TFX's penguin data set (`../shared/data/penguin`), copied into `data/`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from headrace import Pipeline
+from headrace.components import (
+    CsvExampleGen,
+    Evaluator,
+    ExampleValidator,
+    LatestBlessedModelStrategy,
+    Pusher,
+    Resolver,
+    SchemaGen,
+    StatisticsGen,
+    Trainer,
+    Transform,
+)
+from headrace.dsl import Channel
+from headrace.types import Model, ModelBlessing
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(HERE, "data")
+MODULE_FILE = os.path.join(HERE, "penguin_utils.py")
+ROOT = "headrace-root"
+
+
+def eval_config(min_accuracy: float = 0.6) -> dict[str, Any]:
+    """TFMA's EvalConfig (as its dict form; a `tfma.EvalConfig` proto works the same)."""
+    threshold = {
+        "value_threshold": {"lower_bound": min_accuracy},
+        # No worse than the baseline (the latest blessed model), up to a rounding error.
+        "change_threshold": {"direction": "HIGHER_IS_BETTER", "absolute": -1e-10},
+    }
+    return {
+        "model_specs": [{"signature_name": "serving_default", "label_key": "species"}],
+        "slicing_specs": [{}, {"feature_keys": ["species"]}],
+        "metrics_specs": [
+            {"metrics": [{"class_name": "SparseCategoricalAccuracy", "threshold": threshold}]}
+        ],
+    }
+
+
+def create_pipeline(
+    root: str | None = None,
+    *,
+    data: str = DATA,
+    module_file: str = MODULE_FILE,
+    train_steps: int = 100,
+    eval_steps: int = 5,
+    serving_dir: str | None = None,
+    min_accuracy: float = 0.6,
+    metadata: str | None = None,
+) -> Pipeline:
+    root = os.path.abspath(root or ROOT)
+    example_gen = CsvExampleGen(input_base=data)
+    statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
+    schema_gen = SchemaGen(
+        statistics=statistics_gen.outputs["statistics"], infer_feature_shape=True
+    )
+    example_validator = ExampleValidator(
+        statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
+    )
+    transform = Transform(
+        examples=example_gen.outputs["examples"],
+        schema=schema_gen.outputs["schema"],
+        module_file=module_file,
+    )
+    trainer = Trainer(
+        module_file=module_file,
+        examples=transform.outputs["transformed_examples"],
+        transform_graph=transform.outputs["transform_graph"],
+        schema=schema_gen.outputs["schema"],
+        train_args={"num_steps": train_steps},
+        eval_args={"num_steps": eval_steps},
+    )
+    model_resolver = Resolver(
+        strategy_class=LatestBlessedModelStrategy,
+        model=Channel(type=Model),
+        model_blessing=Channel(type=ModelBlessing),
+    ).with_id("latest_blessed_model_resolver")
+    evaluator = Evaluator(
+        examples=example_gen.outputs["examples"],
+        model=trainer.outputs["model"],
+        baseline_model=model_resolver.outputs["model"],
+        eval_config=eval_config(min_accuracy),
+    )
+    pusher = Pusher(
+        model=trainer.outputs["model"],
+        model_blessing=evaluator.outputs["blessing"],
+        push_destination={
+            "filesystem": {
+                "base_directory": serving_dir or os.path.join(root, "serving", "penguin")
+            }
+        },
+    )
+    return Pipeline(
+        name="penguin",
+        components=[
+            example_gen, statistics_gen, schema_gen, example_validator, transform, trainer,
+            model_resolver, evaluator, pusher,
+        ],
+        pipeline_root=root,
+        metadata=metadata,
+    )

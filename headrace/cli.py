@@ -1,0 +1,411 @@
+"""The `headrace` command line: run pipelines locally, inspect runs, compile for Argo."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from headrace.errors import HeadraceError, RunFailed
+
+DEFAULT_ROOT = "headrace-root"
+# soft_wrap: never break paths and commands across lines; users copy them from logs.
+console = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="headrace")
+def main() -> None:
+    """Headrace: TFX-style ML pipelines, run locally or compiled to one Argo Workflow."""
+
+
+def _store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option("--metadata", help="Metadata URL (default: SQLite under the root).")(fn)
+    return click.option(
+        "--root",
+        type=click.Path(file_okay=False),
+        help=f"Pipeline root (default: the pipeline's, else ./{DEFAULT_ROOT}).",
+    )(fn)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[red]error:[/red] {message}")
+    sys.exit(code)
+
+
+@main.command()
+@click.argument("pipeline_file", type=click.Path(dir_okay=False))
+@_store_options
+@click.option(
+    "--parallelism",
+    "-j",
+    type=click.IntRange(1),
+    default=2,
+    show_default=True,
+    help="Nodes run at the same time.",
+)
+@click.option(
+    "--resume",
+    "resume",
+    metavar="RUN_ID",
+    help="Resume this run: re-run only nodes that did not complete.",
+)
+@click.option(
+    "--isolate",
+    is_flag=True,
+    help="Run every node in its own process, through the container entrypoint.",
+)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A runtime parameter value (JSON, or a bare string).",
+)
+def run(
+    pipeline_file: str,
+    root: str | None,
+    metadata: str | None,
+    parallelism: int,
+    resume: str | None,
+    isolate: bool,
+    params: tuple[str, ...],
+) -> None:
+    """Run the pipeline defined in PIPELINE_FILE on this machine."""
+    from headrace.dsl.loader import load_pipeline
+    from headrace.ir import build
+    from headrace.metadata import default_url, open_store
+    from headrace.runner import LocalRunner
+    from headrace.runner.progress import ConsoleReporter
+
+    try:
+        ir = build(load_pipeline(pipeline_file))
+        root = root or ir.root or DEFAULT_ROOT
+        ir = dataclasses.replace(ir, root=os.path.abspath(root))
+        url = metadata or ir.metadata or default_url(root)
+        store = open_store(url)
+        if resume:
+            previous = store.get_run(resume)
+            if previous is None or previous.pipeline != ir.name:
+                _fail(
+                    f"No run {resume!r} of pipeline {ir.name!r} in {url}; "
+                    f"`headrace runs list --metadata {url}` shows the runs."
+                )
+        runtime = dict(_parse_param(p) for p in params)
+        runner = LocalRunner(
+            store=store,
+            metadata_url=url,
+            parallelism=parallelism,
+            isolate=isolate,
+            reporter=ConsoleReporter(console),
+        )
+        console.print(
+            f"Run [bold]{resume or '(new)'}[/bold] of pipeline [bold]{ir.name}[/bold]: "
+            f"{len(ir.nodes)} nodes, root {ir.root}"
+        )
+        summary = runner.run(ir, root=ir.root or root, run_id=resume, runtime_values=runtime)
+    except HeadraceError as exc:
+        _fail(str(exc))
+    from headrace.runner.progress import print_summary
+
+    print_summary(console, summary)
+    if not summary.ok:
+        again = f"headrace run {pipeline_file} --resume {summary.run_id}"
+        if root != DEFAULT_ROOT:
+            again += f" --root {root}"
+        if metadata:
+            again += f" --metadata {metadata}"
+        err.print(
+            f"[red]{RunFailed.__name__}:[/red] node(s) "
+            f"{', '.join(summary.failed)} failed. Resume with:\n  {again}"
+        )
+        sys.exit(1)
+
+
+def _parse_param(text: str) -> tuple[str, Any]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise click.BadParameter(f"{text!r} must look like NAME=VALUE", param_hint="--param")
+    try:
+        return name, json.loads(value)
+    except json.JSONDecodeError:
+        return name, value
+
+
+@main.group()
+def runs() -> None:
+    """Inspect recorded runs."""
+
+
+def _open(root: str | None, metadata: str | None) -> Any:
+    from headrace.metadata import default_url, open_store
+
+    url = metadata or default_url(root or DEFAULT_ROOT)
+    if url.startswith("sqlite://") and not os.path.exists(url[len("sqlite://") :]):
+        _fail(f"No metadata at {url}; pass --root or --metadata where a run recorded it.")
+    try:
+        return open_store(url)
+    except HeadraceError as exc:
+        _fail(str(exc))
+
+
+@runs.command("list")
+@_store_options
+@click.option("--pipeline", help="Only runs of this pipeline.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def runs_list(root: str | None, metadata: str | None, pipeline: str | None, as_json: bool) -> None:
+    """List runs, newest first."""
+    store = _open(root, metadata)
+    found = [store.get_run(r.run_id) for r in store.list_runs(pipeline)]
+    rows = []
+    for r in found:
+        states = [e.state for e in r.executions]
+        rows.append(
+            {
+                "run_id": r.run_id,
+                "pipeline": r.pipeline,
+                "created_ms": r.created_ms,
+                "executions": len(states),
+                "complete": states.count("COMPLETE"),
+                "cached": states.count("CACHED"),
+                "failed": states.count("FAILED"),
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    table = Table("run id", "pipeline", "created", "executed", "cached", "failed")
+    table.columns[0].no_wrap = True
+    for row in rows:
+        table.add_row(
+            row["run_id"],
+            row["pipeline"],
+            _time(row["created_ms"]),
+            str(row["complete"]),
+            str(row["cached"]),
+            str(row["failed"]),
+        )
+    console.print(table)
+
+
+@runs.command("show")
+@click.argument("run_id")
+@_store_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def runs_show(run_id: str, root: str | None, metadata: str | None, as_json: bool) -> None:
+    """Show one run: its nodes, states (cache hits included), durations and artifacts."""
+    store = _open(root, metadata)
+    record = store.get_run(run_id)
+    if record is None:
+        _fail(f"No run {run_id!r} in {store.url}; `headrace runs list` shows the runs.")
+    executions = [
+        {
+            "node_id": e.node_id,
+            "component": e.component,
+            "execution_id": e.id,
+            "state": e.state,
+            "seconds": e.seconds,
+            "cached_from": e.cached_from,
+            "error": e.error.splitlines()[0] if e.error else "",
+            "outputs": {
+                p: [
+                    {"uri": a.uri, "type": a.TYPE_NAME, "id": a.id, "properties": a.properties}
+                    for a in arts
+                ]
+                for p, arts in e.outputs.items()
+            },
+        }
+        for e in record.executions
+    ]
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "run_id": record.run_id,
+                    "pipeline": record.pipeline,
+                    "created_ms": record.created_ms,
+                    "executions": executions,
+                },
+                indent=2,
+                default=str,
+            )
+        )
+        return
+    console.print(
+        f"Run [bold]{record.run_id}[/bold] of [bold]{record.pipeline}[/bold], "
+        f"started {_time(record.created_ms)}"
+    )
+    table = Table("node", "execution", "state", "seconds", "outputs")
+    table.columns[4].overflow = "fold"
+    for e in executions:
+        state = e["state"] + (f" (from {e['cached_from']})" if e["cached_from"] else "")
+        uris = "\n".join(f"{p}: {a['uri']}" for p, arts in e["outputs"].items() for a in arts)
+        table.add_row(
+            e["node_id"], str(e["execution_id"]), state, f"{e['seconds']:.2f}", uris or e["error"]
+        )
+    console.print(table)
+
+
+def _time(ms: int) -> str:
+    import time
+
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ms / 1000))
+
+
+# -- compile, upload, submit -------------------------------------------------------------------
+
+
+def _secret(text: str | None) -> Any:
+    from headrace.compiler import SecretRef
+
+    return None if text is None else SecretRef.parse(text)
+
+
+def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
+    out = {}
+    for text in values:
+        name, sep, value = text.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"{text!r} must look like NAME=VALUE", param_hint=flag)
+        out[name] = value
+    return out
+
+
+@main.command("compile")
+@click.argument("pipeline_file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+              help="Where to write the Argo Workflow YAML ('-' for standard output).")
+@click.option("--image", help="Container image of the steps.")
+@click.option("--gpu-image", help="Image of the steps that ask for GPUs (default: --image).")
+@click.option("--image-pull-policy", type=click.Choice(["Always", "IfNotPresent", "Never"]))
+@click.option("--image-pull-secret", "image_pull_secrets", multiple=True, metavar="SECRET",
+              help="A Secret with registry credentials (repeatable).")
+@click.option("--namespace", help="Kubernetes namespace of the workflow.")
+@click.option("--service-account", help="Service account of the steps' pods.")
+@click.option("--generate-name", help="Prefix of the workflow's name (default: the pipeline's).")
+@click.option("--pipeline-root", help="Pipeline root in the cluster: a path on --root-pvc, or "
+              "an object-store URI (gs://, s3://).")
+@click.option("--root-pvc", "root_volume_claim", metavar="CLAIM",
+              help="PersistentVolumeClaim mounted at the pipeline root.")
+@click.option("--metadata", help="MLMD in the cluster: mysql://USER@HOST:PORT/DB or "
+              "grpc://HOST:PORT (Kubeflow's metadata-grpc-service).")
+@click.option("--mysql-password-secret", metavar="SECRET/KEY",
+              help="Secret holding the MySQL password (default headrace-mysql/password).")
+@click.option("--env", "env", multiple=True, metavar="NAME=VALUE",
+              help="A plain environment variable of every step (repeatable).")
+@click.option("--secret-env", "secret_env", multiple=True, metavar="NAME=SECRET/KEY",
+              help="An environment variable taken from a Secret (repeatable).")
+@click.option("--beam-runner", type=click.Choice(["direct", "flink", "spark"]),
+              help="Where Beam jobs run: inside the step, or on a Flink or Spark job server.")
+@click.option("--beam-job-endpoint", metavar="HOST:PORT", help="The Beam job server.")
+@click.option("--beam-worker-pool", type=click.Choice(["cluster", "step"]),
+              help="SDK worker pool: sidecar of the Flink/Spark workers, or of each Beam step.")
+@click.option("--beam-worker-pool-port", type=click.IntRange(1, 65535))
+@click.option("--beam-artifacts-dir", help="Where Beam stages job artifacts.")
+@click.option("--beam-node", "beam_nodes", multiple=True, metavar="NODE",
+              help="A node that runs Beam jobs (repeatable; default: every Beam component).")
+@click.option("--default-cpu", help="CPU request of steps that set none (e.g. 500m).")
+@click.option("--default-memory", help="Memory request of steps that set none (e.g. 2Gi).")
+@click.option("--retry-limit", type=click.IntRange(0), help="Retries of infrastructure failures.")
+@click.option("--retry-backoff", metavar="DURATION", help="First retry delay, e.g. 30s.")
+@click.option("--step-timeout", "step_timeout_seconds", type=click.IntRange(1), metavar="SECONDS")
+@click.option("--workflow-timeout", "workflow_timeout_seconds", type=click.IntRange(1),
+              metavar="SECONDS")
+@click.option("--pod-gc", type=click.Choice(
+    ["OnPodCompletion", "OnPodSuccess", "OnWorkflowCompletion", "OnWorkflowSuccess"]))
+@click.option("--no-ui-metadata", is_flag=True, help="No mlpipeline-ui-metadata outputs.")
+@click.option("--no-limit-check", is_flag=True,
+              help="Write the YAML even if it exceeds Kubernetes/Argo size limits.")
+def compile_command(pipeline_file: str, output: str, **flags: Any) -> None:
+    """Compile PIPELINE_FILE to one Argo Workflow YAML (a container step per component).
+
+    Options come from the file's `compile_options = CompileOptions(...)`, if any, and then
+    these flags.
+    """
+    from headrace.compiler import CompileOptions, compile_workflow
+    from headrace.dsl.loader import import_file, load_pipeline
+    from headrace.ir import build
+
+    try:
+        module = import_file(pipeline_file)
+        ir = build(load_pipeline(pipeline_file))
+        options = getattr(module, "compile_options", None) or CompileOptions()
+        if not isinstance(options, CompileOptions):
+            _fail(f"{pipeline_file}: `compile_options` must be a headrace.compiler.CompileOptions, "
+                  f"not {type(options).__name__}.")
+        flags["image_pull_secrets"] = flags["image_pull_secrets"] or None
+        flags["beam_nodes"] = flags["beam_nodes"] or None
+        flags["mysql_password_secret"] = _secret(flags["mysql_password_secret"])
+        flags["env"] = {**options.env, **_pairs(flags["env"], "--env")} or None
+        secret_env = {k: _secret(v) for k, v in _pairs(flags["secret_env"], "--secret-env").items()}
+        flags["secret_env"] = {**options.secret_env, **secret_env} or None
+        flags["ui_metadata"] = False if flags.pop("no_ui_metadata") else None
+        flags["enforce_limits"] = False if flags.pop("no_limit_check") else None
+        options = options.override(**flags)
+        compiled = compile_workflow(ir, options)
+    except HeadraceError as exc:
+        _fail(str(exc))
+    for warning in compiled.warnings:
+        err.print(f"[yellow]warning:[/yellow] {warning}")
+    if output == "-":
+        click.echo(compiled.yaml, nl=False)
+        return
+    with open(output, "w") as f:
+        f.write(compiled.yaml)
+    size = len(compiled.yaml.encode())
+    err.print(f"Wrote {output}: {len(ir.nodes)} steps, {size / 1024:.1f} KiB.")
+
+
+@main.command()
+@click.argument("workflow_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--host", required=True, envvar="KFP_HOST",
+              help="Kubeflow Pipelines API, e.g. http://localhost:8080 (or $KFP_HOST).")
+@click.option("--name", help="Pipeline name (default: the workflow's pipeline name).")
+@click.option("--version", help="Upload as this version of the pipeline.")
+@click.option("--description", help="Pipeline description (default: the pipeline's).")
+@click.option("--namespace", help="KFP namespace (multi-user installations).")
+def upload(workflow_file: str, host: str, name: str | None, version: str | None,
+           description: str | None, namespace: str | None) -> None:
+    """Upload a compiled WORKFLOW_FILE to the Kubeflow Pipelines UI."""
+    from headrace.compiler.kfp_upload import upload as upload_workflow
+
+    try:
+        done = upload_workflow(workflow_file, host=host, name=name, version=version,
+                               description=description, namespace=namespace)
+    except HeadraceError as exc:
+        _fail(str(exc))
+    what = f"version {done.version} of " if done.version else ""
+    console.print(f"Uploaded {what}pipeline [bold]{done.name}[/bold]: {done.url}")
+
+
+@main.command()
+@click.argument("workflow_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--namespace", help="Namespace (default: the file's, else the kube context's).")
+@click.option("--watch", is_flag=True, help="Follow the workflow's steps until it finishes.")
+@click.option("--timeout", type=click.FloatRange(0), metavar="SECONDS",
+              help="Stop watching after this long.")
+def submit(workflow_file: str, namespace: str | None, watch: bool, timeout: float | None) -> None:
+    """Submit a compiled WORKFLOW_FILE straight to Argo Workflows (kube config from ~/.kube or
+    the pod's service account)."""
+    from headrace.compiler.argo_submit import submit as submit_workflow
+
+    try:
+        done = submit_workflow(
+            workflow_file, namespace=namespace, watch=watch, timeout_seconds=timeout,
+            on_progress=lambda step, phase: console.print(f"  {step}: {phase}"),
+        )
+    except HeadraceError as exc:
+        _fail(str(exc))
+    phase = done.phase or "submitted"
+    message = f" ({done.message})" if done.message else ""
+    console.print(f"Workflow [bold]{done.name}[/bold] in {done.namespace}: {phase}{message}")
+    if watch and done.phase in ("Failed", "Error"):
+        sys.exit(1)

@@ -1,0 +1,161 @@
+"""One node as one container step: the template (image, command/args for the entrypoint, env by
+reference, resources, placement, retries, timeout, KFP UI output) and its DAG task."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from headrace.compiler import beam as beam_mod
+from headrace.compiler import conventions as kfp
+from headrace.compiler.names import k8s_name
+from headrace.compiler.options import CompileOptions
+from headrace.compiler.resources import placement
+from headrace.compiler.storage import Metadata, Root
+from headrace.errors import DefinitionError
+from headrace.ir import NodeIR, PipelineIR
+
+# headrace.launcher.exit_codes.RETRYABLE (infra error, OOM-killed, terminated). Importing the
+# launcher package loads ml_metadata, which `headrace compile` must not pay for; a test keeps
+# the two equal.
+RETRYABLE_EXIT_CODES = (20, 137, 143)
+
+IR_ENV = "HEADRACE_IR"
+IR_ANNOTATION = "headrace.dev/ir"
+# Argo substitutes workflow annotations into templates: the IR is stored once, on the workflow,
+# and each pod receives it through this reference (see workflow.py for why not a parameter).
+IR_REFERENCE = "{{workflow.annotations." + IR_ANNOTATION + "}}"
+RUN_ID = "{{workflow.name}}"
+ENTRYPOINT = ["python", "-m", "headrace.entrypoint"]
+UI_METADATA_ARTIFACT = "mlpipeline-ui-metadata"
+NODE_LABEL = "headrace.dev/node"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Step:
+    """A node's compiled parts: its container template and the DAG task that runs it."""
+
+    node_id: str
+    template: dict[str, Any]
+    task: dict[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Shared:
+    """What every step of one workflow shares, computed once per compile."""
+
+    ir: PipelineIR
+    options: CompileOptions
+    root: Root
+    metadata: Metadata
+    names: dict[str, str]  # node id -> template/task name
+    retry: dict[str, Any] | None
+
+
+def retry_strategy(options: CompileOptions) -> dict[str, Any] | None:
+    """Retry only what a retry can fix: exit codes that mean infrastructure trouble, and pods
+    that ended in Error (evicted, node lost); a user error (exit 10) fails at once."""
+    if options.retry_limit == 0:
+        return None
+    codes = ", ".join(str(c) for c in RETRYABLE_EXIT_CODES)
+    return {
+        "limit": str(options.retry_limit),
+        "retryPolicy": "Always",
+        "expression": f'lastRetry.status == "Error" or asInt(lastRetry.exitCode) in [{codes}]',
+        "backoff": {"duration": options.retry_backoff, "factor": "2", "maxDuration": "1h"},
+    }
+
+
+def build_step(node: NodeIR, shared: Shared) -> Step:
+    options, name = shared.options, shared.names[node.id]
+    place = placement(node, default_cpu=options.default_cpu, default_memory=options.default_memory)
+    image = _image(node, options, place.gpus)
+    beam_args = beam_mod.node_beam_args(shared.ir, node, options.beam, shared.root)
+    common_env = _common_env(options, place.gpus)
+    mounts = [shared.root.mount] if shared.root.mount else []
+
+    container: dict[str, Any] = {"name": "main", "image": image}
+    if options.image_pull_policy:
+        container["imagePullPolicy"] = options.image_pull_policy
+    container["command"] = list(ENTRYPOINT)
+    container["args"] = _args(node, shared, beam_args)
+    container["env"] = [{"name": IR_ENV, "value": IR_REFERENCE},
+                        *shared.metadata.env, *common_env]
+    container["resources"] = place.resources
+    if mounts:
+        container["volumeMounts"] = mounts
+
+    template: dict[str, Any] = {
+        "name": name,
+        "metadata": {
+            "annotations": {kfp.TASK_DISPLAY_NAME: node.id},
+            "labels": {NODE_LABEL: k8s_name(node.id)},
+        },
+    }
+    if place.node_selector:
+        template["nodeSelector"] = place.node_selector
+    if place.tolerations:
+        template["tolerations"] = place.tolerations
+    if options.step_timeout_seconds:
+        template["activeDeadlineSeconds"] = str(options.step_timeout_seconds)
+    if shared.retry:
+        template["retryStrategy"] = shared.retry
+    template["container"] = container
+    if beam_mod.needs_worker_sidecar(beam_args, options.beam):
+        template["sidecars"] = [beam_mod.worker_sidecar(
+            # The pool requests no GPU; an empty NVIDIA_VISIBLE_DEVICES keeps CUDA images (which
+            # default it to "all") from handing it the GPUs of the step's main container.
+            image=image, beam=options.beam, env=_common_env(options, gpus=0), mounts=mounts,
+            pull_policy=options.image_pull_policy,
+        )]
+    if options.ui_metadata:
+        template["outputs"] = {"artifacts": [
+            {"name": UI_METADATA_ARTIFACT, "path": options.ui_metadata_path, "optional": True}
+        ]}
+
+    task: dict[str, Any] = {"name": name, "template": name}
+    if node.upstream:
+        task["dependencies"] = [shared.names[u] for u in node.upstream]
+    return Step(node_id=node.id, template=template, task=task)
+
+
+def _image(node: NodeIR, options: CompileOptions, gpus: int) -> str:
+    image = node.image or (options.gpu_image if gpus and options.gpu_image else options.image)
+    if not image:
+        raise DefinitionError(
+            f"Node {node.id!r} ({node.component}) has no container image; pass --image=IMAGE "
+            f"(and --gpu-image=IMAGE for GPU steps) or set one with .with_image('...')."
+        )
+    return image
+
+
+def _args(node: NodeIR, shared: Shared, beam_args: tuple[str, ...]) -> list[str]:
+    # One token per flag (`--flag=value`): a value that starts with '-' (a Beam flag, a
+    # negative number) would otherwise be parsed by the entrypoint as a flag of its own.
+    args = [
+        f"--ir-env={IR_ENV}",
+        f"--node={node.id}",
+        f"--run-id={RUN_ID}",
+        f"--root={shared.root.path}",
+        f"--metadata={shared.metadata.url}",
+    ]
+    for runtime in sorted({p.runtime for p in node.parameters if p.runtime}):
+        args.append(f"--runtime-param={runtime}={{{{workflow.parameters.{runtime}}}}}")
+    args += [f"--beam-arg={arg}" for arg in beam_args]
+    if shared.options.ui_metadata:
+        args.append(f"--ui-metadata={shared.options.ui_metadata_path}")
+    return args
+
+
+def _common_env(options: CompileOptions, gpus: int) -> list[dict[str, Any]]:
+    """Env for the main container and any sidecar: plain values, Secret references, and on CPU
+    steps an empty NVIDIA_VISIBLE_DEVICES so the NVIDIA runtime exposes no GPU to them."""
+    env: list[dict[str, Any]] = []
+    if not gpus:
+        env.append({"name": "NVIDIA_VISIBLE_DEVICES", "value": ""})
+    env += [{"name": k, "value": v} for k, v in sorted(options.env.items())]
+    env += [
+        {"name": k, "valueFrom": {"secretKeyRef": {"name": ref.name, "key": ref.key}}}
+        for k, ref in sorted(options.secret_env.items())
+    ]
+    return env

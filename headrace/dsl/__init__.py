@@ -1,0 +1,34 @@
+"""The pipeline DSL: components from typed functions, nodes, channels and pipelines."""
+
+from headrace.dsl.annotations import Input, Output, Parameter
+from headrace.dsl.component import Component, ComponentSpec, ExecutorRef, component
+from headrace.dsl.context import ExecutionContext
+from headrace.dsl.node import Channel, Node
+from headrace.dsl.pipeline import Pipeline
+from headrace.dsl.resolver import (
+    LatestArtifactStrategy,
+    LatestBlessedModelStrategy,
+    Resolver,
+    SpanRangeStrategy,
+)
+from headrace.dsl.resources import Resources, RuntimeParameter
+
+__all__ = [
+    "Channel",
+    "Component",
+    "ComponentSpec",
+    "ExecutionContext",
+    "ExecutorRef",
+    "Input",
+    "LatestArtifactStrategy",
+    "LatestBlessedModelStrategy",
+    "Node",
+    "Output",
+    "Parameter",
+    "Pipeline",
+    "Resolver",
+    "Resources",
+    "RuntimeParameter",
+    "SpanRangeStrategy",
+    "component",
+]

@@ -1,0 +1,1 @@
+"""The container entrypoint: one node of a serialized IR, through launch()."""

@@ -1,0 +1,129 @@
+"""Parse the step's arguments, launch its node, and exit with a code Argo can act on."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import traceback
+from typing import Any
+
+from headrace.errors import (
+    DefinitionError,
+    ExecutionError,
+    HeadraceError,
+    MetadataError,
+    PipelineFileError,
+)
+from headrace.ir import PipelineIR
+from headrace.launcher import LaunchResult, exit_codes, launch
+from headrace.metadata import default_url, open_store
+
+# argparse rather than click: this runs in every container step and must start fast with
+# nothing but the standard library; its flags are a machine interface written by the compiler.
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m headrace.entrypoint", description=__doc__)
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--ir", help="path of the pipeline IR JSON")
+    source.add_argument("--ir-env", help="environment variable holding the pipeline IR JSON")
+    p.add_argument("--node", required=True, help="id of the node to run")
+    p.add_argument("--run-id", required=True, help="the run (in Argo: the workflow name)")
+    p.add_argument("--metadata", help="metadata URL (default: the IR's, else SQLite under root)")
+    p.add_argument("--root", help="pipeline root (default: the IR's)")
+    p.add_argument("--runtime-param", action="append", default=[], metavar="NAME=JSON")
+    p.add_argument(
+        "--beam-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="effective Beam arguments for this node (replace the IR's)",
+    )
+    p.add_argument("--ui-metadata", help="write KFP mlpipeline-ui-metadata JSON here")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    args = _parser().parse_args(argv)
+    try:
+        ir = _load_ir(args)
+        if args.beam_arg:
+            node = ir.node(args.node)
+            ir = _with_node_beam_args(ir, node.id, tuple(args.beam_arg))
+        root = args.root or ir.root or "headrace-root"
+        store = open_store(args.metadata or ir.metadata or default_url(root))
+        runtime = dict(_runtime_param(text) for text in args.runtime_param)
+        result = launch(
+            ir,
+            args.node,
+            run_id=args.run_id,
+            store=store,
+            root=root,
+            runtime_values=runtime,
+            log=print,
+        )
+    except (DefinitionError, PipelineFileError, ExecutionError) as exc:
+        print(f"headrace: node {args.node!r} failed: {exc}", file=sys.stderr)
+        print(getattr(exc, "user_traceback", ""), file=sys.stderr)
+        return exit_codes.USER_ERROR
+    except MetadataError as exc:
+        print(f"headrace: metadata failure (retryable): {exc}", file=sys.stderr)
+        return exit_codes.INFRA_ERROR
+    except (HeadraceError, Exception):
+        traceback.print_exc()
+        return 1
+    if args.ui_metadata:
+        _write_ui_metadata(args.ui_metadata, result)
+    print(f"headrace: node {result.node_id} {result.outcome} ({result.cache_reason})")
+    return exit_codes.OK
+
+
+def _load_ir(args: argparse.Namespace) -> PipelineIR:
+    if args.ir:
+        with open(args.ir) as f:
+            return PipelineIR.from_json(f.read())
+    text = os.environ.get(args.ir_env)
+    if not text:
+        raise DefinitionError(f"Environment variable {args.ir_env!r} holds no pipeline IR.")
+    return PipelineIR.from_json(text)
+
+
+def _with_node_beam_args(ir: PipelineIR, node_id: str, beam_args: tuple[str, ...]) -> PipelineIR:
+    import dataclasses
+
+    nodes = tuple(
+        dataclasses.replace(n, beam_args=beam_args) if n.id == node_id else n for n in ir.nodes
+    )
+    # The step's arguments are already the effective ones: pipeline-wide args no longer apply.
+    return dataclasses.replace(ir, nodes=nodes, beam_args=())
+
+
+def _runtime_param(text: str) -> tuple[str, Any]:
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise DefinitionError(f"--runtime-param {text!r} must look like NAME=JSON_VALUE.")
+    try:
+        return name, json.loads(value)
+    except json.JSONDecodeError:
+        return name, value  # a bare string, as Argo substitutes it
+
+
+def _write_ui_metadata(path: str, result: LaunchResult) -> None:
+    lines = [f"## {result.node_id}", "", f"**{result.outcome}** — {result.cache_reason}", ""]
+    for title, ports in (("Inputs", result.inputs), ("Outputs", result.outputs)):
+        if ports:
+            lines += [f"### {title}", "", "| port | type | uri | properties |", "|---|---|---|---|"]
+            for port, artifacts in sorted(ports.items()):
+                for a in artifacts:
+                    props = ", ".join(f"{k}={v}" for k, v in sorted(a.properties.items()))
+                    lines.append(f"| {port} | {a.TYPE_NAME} | {a.uri} | {props} |")
+            lines.append("")
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(
+            {"outputs": [{"type": "markdown", "storage": "inline", "source": "\n".join(lines)}]}, f
+        )

@@ -1,0 +1,55 @@
+"""The one error hierarchy of Headrace; every error a user sees comes from here.
+
+HeadraceError
+├── DefinitionError        a pipeline or component is defined wrongly (raised while building;
+│                          names the node and port, says what was expected and the fix)
+├── PipelineFileError      a pipeline file cannot be loaded or defines no pipeline
+├── MetadataError          ML Metadata failed (infrastructure: a retry may help)
+│   └── MetadataConnectionError   the store cannot be reached or opened
+├── ExecutionError         a node could not run
+│   ├── UserCodeError      the component's own code raised (keeps the original traceback)
+│   └── InputResolutionError  an upstream output is missing from this run
+└── RunFailed              a run stopped because a node failed (names it and how to resume)
+"""
+
+from __future__ import annotations
+
+
+class HeadraceError(Exception):
+    """Base of every error Headrace raises on purpose."""
+
+
+class DefinitionError(HeadraceError):
+    """A pipeline, node or component is defined wrongly."""
+
+
+class PipelineFileError(HeadraceError):
+    """A pipeline file cannot be loaded."""
+
+
+class MetadataError(HeadraceError):
+    """ML Metadata failed; usually infrastructure, so a retry may help."""
+
+
+class MetadataConnectionError(MetadataError):
+    """The metadata store cannot be reached or opened."""
+
+
+class ExecutionError(HeadraceError):
+    """A node could not run."""
+
+
+class UserCodeError(ExecutionError):
+    """The component's own code raised; `user_traceback` is the original traceback text."""
+
+    def __init__(self, message: str, user_traceback: str = "") -> None:
+        super().__init__(message)
+        self.user_traceback = user_traceback
+
+
+class InputResolutionError(ExecutionError):
+    """An input could not be resolved from the outputs recorded for this run."""
+
+
+class RunFailed(HeadraceError):
+    """A run stopped because a node failed."""

@@ -1,0 +1,13 @@
+"""Executing one node: `launch()` = driver -> executor -> publisher over ML Metadata."""
+
+from headrace.launcher.launch import (
+    CACHED,
+    DONE_BEFORE,
+    EXECUTED,
+    RESOLVED,
+    LaunchResult,
+    launch,
+    output_uri,
+)
+
+__all__ = ["CACHED", "DONE_BEFORE", "EXECUTED", "RESOLVED", "LaunchResult", "launch", "output_uri"]

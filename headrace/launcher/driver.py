@@ -1,0 +1,162 @@
+"""The driver: resolves a node's inputs from this run, computes its cache key, finds a reusable
+execution, and says why a node was or was not a cache hit."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from headrace.errors import DefinitionError, InputResolutionError
+from headrace.ir import NodeIR, PipelineIR
+from headrace.metadata import ExecutionRecord, Store
+from headrace.types.artifact import Artifact
+
+Artifacts = dict[str, list[Artifact]]
+
+
+def resolve_parameters(
+    ir: PipelineIR, node: NodeIR, runtime_values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Parameter values, with runtime parameters taken from this run's values or defaults."""
+    declared = {p.name: p for p in ir.runtime_parameters}
+    unknown = set(runtime_values) - set(declared)
+    if unknown:
+        raise DefinitionError(
+            f"Unknown runtime parameters {sorted(unknown)}; pipeline {ir.name!r} declares "
+            f"{sorted(declared) or 'none'}."
+        )
+    values = {}
+    for p in node.parameters:
+        value = runtime_values.get(p.runtime, p.value) if p.runtime else p.value
+        if p.runtime and p.runtime in runtime_values:
+            value = _coerce(declared[p.runtime].type_name, p.runtime, value)
+        values[p.name] = value
+    return values
+
+
+def _coerce(type_name: str, name: str, value: Any) -> Any:
+    expected = {"int": int, "float": float, "str": str, "bool": bool, "dict": dict, "list": list}
+    want = expected[type_name]
+    if want is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, want) or (want is int and isinstance(value, bool)):
+        raise DefinitionError(
+            f"Runtime parameter {name!r} expects {type_name}, got {type(value).__name__} {value!r}."
+        )
+    return value
+
+
+def resolve_inputs(store: Store, ir: PipelineIR, node: NodeIR, run_id: str) -> Artifacts:
+    """Each input's artifacts: outputs of the upstream node's completed execution in this run."""
+    results: dict[str, ExecutionRecord | None] = {}
+    inputs: Artifacts = {}
+    for port in node.inputs:
+        if port.source_node is None:
+            continue
+        if port.source_node not in results:
+            results[port.source_node] = store.node_result(ir.name, run_id, port.source_node)
+        upstream = results[port.source_node]
+        if upstream is None:
+            raise InputResolutionError(
+                f"Node {node.id!r} input {port.name!r}: upstream node {port.source_node!r} has no "
+                f"completed execution in run {run_id!r}. Run the upstream node first (a resumed "
+                f"run does this in order)."
+            )
+        artifacts = list(upstream.outputs.get(port.source_output or "", []))
+        if not artifacts and not port.optional:
+            raise InputResolutionError(
+                f"Node {node.id!r} input {port.name!r}: {port.source_node!r} resolved no "
+                f"{port.type_name} in run {run_id!r}, and the input is required. Make the input "
+                f"optional (Input[{port.type_name}] | None = None) or run what produces one first."
+            )
+        inputs[port.name] = artifacts
+    return inputs
+
+
+def cache_key(
+    node: NodeIR, parameters: Mapping[str, Any], inputs: Artifacts, beam_args: tuple[str, ...]
+) -> str:
+    """Hash of what determines the outputs: node and component identity and code (including the
+    content of file parameters such as a module file), parameters, Beam settings, input ids."""
+    material = {
+        # The node id too: two nodes of one component with equal inputs stay separate, as in TFX.
+        "node": node.id,
+        "component": node.component,
+        "executor": f"{node.executor.module}:{node.executor.qualname}",
+        "code": node.code_hash,
+        "parameters": parameters,
+        "files": {p: file_digest(node, p, parameters.get(p)) for p in node.file_parameters},
+        "beam_args": list(beam_args),
+        "inputs": {port: [a.id for a in arts] for port, arts in sorted(inputs.items())},
+    }
+    text = json.dumps(material, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def file_digest(node: NodeIR, parameter: str, path: Any) -> str | None:
+    """What a file parameter's content is, for the cache key: a file's SHA-256, or for a
+    directory (ExampleGen's `input_base`) a fingerprint of every file's path, size and mtime
+    under it, as TFX fingerprints input spans. Object-store URIs are keyed by name only."""
+    if path is None:
+        return None
+    if "://" in str(path):
+        return str(path)
+    try:
+        if os.path.isdir(path):
+            return _tree_fingerprint(path)
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
+    except OSError as exc:
+        raise DefinitionError(
+            f"Node {node.id!r} parameter {parameter!r}: cannot read {path!r} ({exc.strerror}). "
+            f"Check the path; relative paths are relative to {os.getcwd()}."
+        ) from exc
+
+
+def _tree_fingerprint(root: str) -> str:
+    digest = hashlib.sha256()
+    for directory, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(directory, name)
+            st = os.stat(path)
+            entry = f"{os.path.relpath(path, root)}\0{st.st_size}\0{st.st_mtime_ns}\n"
+            digest.update(entry.encode())
+    return "tree:" + digest.hexdigest()
+
+
+@dataclass(frozen=True, kw_only=True)
+class CacheDecision:
+    hit: ExecutionRecord | None
+    reason: str
+
+
+def find_reusable(store: Store, ir: PipelineIR, node: NodeIR, key: str) -> CacheDecision:
+    """The newest COMPLETE execution with this key whose output URIs all still exist."""
+    if not ir.enable_cache:
+        return CacheDecision(hit=None, reason="cache disabled for this pipeline")
+    candidates = store.find_cached(ir.name, node.component, key)
+    if not candidates:
+        return CacheDecision(hit=None, reason=f"no earlier execution with cache key {key[:12]}")
+    for record in candidates:
+        missing = [a.uri for arts in record.outputs.values() for a in arts if not _exists(a.uri)]
+        if not missing:
+            return CacheDecision(
+                hit=record,
+                reason=f"same cache key {key[:12]} as execution {record.id} of run {record.run_id}",
+            )
+    return CacheDecision(
+        hit=None,
+        reason=f"execution {candidates[0].id} had cache key {key[:12]} but its output {missing[0]} "
+        f"is gone",
+    )
+
+
+def _exists(uri: str) -> bool:
+    # Object-store URIs (gs://, s3://) are trusted: checking them needs their client libraries.
+    return bool(urlsplit(uri).scheme) or os.path.exists(uri)

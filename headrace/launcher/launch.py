@@ -1,0 +1,150 @@
+"""launch(): THE way a node executes — driver, executor, publisher over ML Metadata.
+
+Idempotent per (run, node): a node that already completed in this run is returned as is, and an
+execution left RUNNING by a killed process is marked CANCELED and its partial outputs removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from headrace.dsl.context import ExecutionContext
+from headrace.ir import PipelineIR, merge_beam_args
+from headrace.launcher import driver, resolver
+from headrace.launcher.executor import load_component, run_executor
+from headrace.launcher.publisher import publish
+from headrace.metadata import CANCELED, DONE_STATES, FAILED, RUNNING, NodeExecution, Store
+from headrace.types.artifact import Artifact, artifact_class
+
+Artifacts = dict[str, list[Artifact]]
+
+# What a launch ended as: executed now, served from cache, found done earlier in this run, or
+# (a resolver) filled from ML Metadata.
+EXECUTED, CACHED, DONE_BEFORE, RESOLVED = "executed", "cached", "done-before", "resolved"
+
+
+@dataclass(frozen=True, kw_only=True)
+class LaunchResult:
+    node_id: str
+    execution_id: int
+    outcome: str  # EXECUTED | CACHED | DONE_BEFORE
+    cache_reason: str
+    seconds: float
+    inputs: dict[str, list[Artifact]] = field(default_factory=dict)
+    outputs: dict[str, list[Artifact]] = field(default_factory=dict)
+
+
+def output_uri(root: str, pipeline: str, node_id: str, output: str, execution_id: int) -> str:
+    return os.path.join(root, pipeline, node_id, output, str(execution_id))
+
+
+def launch(
+    ir: PipelineIR,
+    node_id: str,
+    *,
+    run_id: str,
+    store: Store,
+    root: str,
+    runtime_values: Mapping[str, Any] | None = None,
+    log: Callable[[str], None] = lambda _: None,
+) -> LaunchResult:
+    started = time.monotonic()
+    node = ir.node(node_id)
+
+    def result(
+        outcome: str, execution_id: int, reason: str, inputs: Artifacts, outputs: Artifacts
+    ) -> LaunchResult:
+        return LaunchResult(
+            node_id=node_id,
+            execution_id=execution_id,
+            outcome=outcome,
+            cache_reason=reason,
+            seconds=time.monotonic() - started,
+            inputs=inputs,
+            outputs=outputs,
+        )
+
+    earlier = store.run_executions(ir.name, run_id, node_id)
+    done = [e for e in earlier if e.state in DONE_STATES]
+    if done:
+        return result(
+            DONE_BEFORE,
+            done[-1].id,
+            "completed earlier in this run",
+            done[-1].inputs,
+            done[-1].outputs,
+        )
+    for abandoned in (e for e in earlier if e.state == RUNNING):
+        # Its process is gone (killed, or a retried pod): nothing it wrote may be mistaken for
+        # a result. Its outputs were never published; remove their directories too.
+        store.finish(abandoned.id, CANCELED, "abandoned: its process stopped before publishing")
+        _remove_outputs(root, ir.name, node, abandoned.id)
+        log(f"{node_id}: marked abandoned execution {abandoned.id} CANCELED")
+
+    parameters = driver.resolve_parameters(ir, node, runtime_values or {})
+    if node.kind == "resolver":
+        # Never cached: what "latest" means changes with every run.
+        found = resolver.resolve(store, ir.name, node, parameters)
+        who = NodeExecution(
+            pipeline=ir.name, run_id=run_id, node_id=node_id, component=node.component
+        )
+        execution_id = store.record_reused(who, {}, found, cached_from=None)
+        counts = ", ".join(f"{len(v)} {k}" for k, v in found.items())
+        return result(RESOLVED, execution_id, f"{parameters['strategy']}: {counts}", {}, found)
+    inputs = driver.resolve_inputs(store, ir, node, run_id)
+    beam_args = merge_beam_args(ir.beam_args, node.beam_args)
+    key = driver.cache_key(node, parameters, inputs, beam_args)
+    decision = driver.find_reusable(store, ir, node, key)
+    who = NodeExecution(
+        pipeline=ir.name, run_id=run_id, node_id=node_id, component=node.component, cache_key=key
+    )
+    if decision.hit is not None:
+        hit = decision.hit
+        execution_id = store.record_reused(who, inputs, hit.outputs, cached_from=hit.id)
+        return result(CACHED, execution_id, decision.reason, inputs, hit.outputs)
+
+    component = load_component(node.executor)
+    execution_id = store.start_execution(who, inputs)
+    outputs = {
+        o.name: [
+            artifact_class(o.type_name)(output_uri(root, ir.name, node_id, o.name, execution_id))
+        ]
+        for o in node.outputs
+    }
+    temp_dir = tempfile.mkdtemp(prefix=f"headrace-{node_id}-")
+    try:
+        for artifacts in outputs.values():
+            os.makedirs(artifacts[0].uri, exist_ok=True)
+        context = ExecutionContext(
+            pipeline=ir.name,
+            pipeline_root=root,
+            run_id=run_id,
+            node_id=node_id,
+            execution_id=execution_id,
+            beam_args=beam_args,
+            temp_dir=temp_dir,
+        )
+        run_executor(node, component, inputs, outputs, parameters, context)
+        published = publish(store, node, execution_id, outputs)
+    except BaseException as exc:
+        # Also on KeyboardInterrupt: record why, and leave nothing behind that looks like a result.
+        error = f"{exc}\n{getattr(exc, 'user_traceback', '') or repr(exc)}"
+        with contextlib.suppress(Exception):  # the store may be what failed; keep the original
+            store.finish(execution_id, FAILED, error)
+        _remove_outputs(root, ir.name, node, execution_id)
+        raise
+    finally:
+        shutil.rmtree(temp_dir, ignore_errors=True)
+    return result(EXECUTED, execution_id, decision.reason, inputs, published)
+
+
+def _remove_outputs(root: str, pipeline: str, node: Any, execution_id: int) -> None:
+    for o in node.outputs:
+        shutil.rmtree(output_uri(root, pipeline, node.id, o.name, execution_id), ignore_errors=True)

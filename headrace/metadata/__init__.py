@@ -1,0 +1,34 @@
+"""ML Metadata: the only package that imports ml_metadata. Open a store with `open_store(url)`."""
+
+from headrace.metadata.connect import open_store
+from headrace.metadata.records import (
+    CACHED,
+    CANCELED,
+    COMPLETE,
+    DONE_STATES,
+    FAILED,
+    RUNNING,
+    ExecutionRecord,
+    NodeExecution,
+    RunRecord,
+)
+from headrace.metadata.store import Store
+from headrace.metadata.urls import PASSWORD_ENV, MetadataUrl, default_url, parse
+
+__all__ = [
+    "CACHED",
+    "CANCELED",
+    "COMPLETE",
+    "DONE_STATES",
+    "FAILED",
+    "PASSWORD_ENV",
+    "RUNNING",
+    "ExecutionRecord",
+    "MetadataUrl",
+    "NodeExecution",
+    "RunRecord",
+    "Store",
+    "default_url",
+    "open_store",
+    "parse",
+]

@@ -1,0 +1,351 @@
+"""The metadata store facade: the only code that talks to ML Metadata.
+
+Contexts: `pipeline` (name), `pipeline_run` (run id), `node` (`<pipeline>.<node id>`); every
+execution is attributed to all three, every artifact to the pipeline and run. All calls are
+serialised by a lock (so threads can share one store) and retried on transient errors.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+from ml_metadata import errors as mlmd_errors
+from ml_metadata.metadata_store import metadata_store as ms
+from ml_metadata.proto import metadata_store_pb2 as mlmd
+
+from headrace.errors import MetadataError
+from headrace.metadata import convert
+from headrace.metadata.records import (
+    CACHED,
+    COMPLETE,
+    RUNNING,
+    ExecutionRecord,
+    NodeExecution,
+    RunRecord,
+)
+from headrace.metadata.retry import retrying
+from headrace.metadata.urls import MetadataUrl
+from headrace.types.artifact import Artifact
+
+T = TypeVar("T")
+PIPELINE, RUN, NODE = "pipeline", "pipeline_run", "node"
+_EXECUTION_PROPERTIES = ("pipeline", "run_id", "node_id", "cache_key")
+_STATE = mlmd.Execution.State
+Outputs = Mapping[str, list[Artifact]]
+
+
+class Store:
+    """ML Metadata for pipelines, runs and node executions."""
+
+    def __init__(self, raw: ms.MetadataStore, url: MetadataUrl) -> None:
+        self._raw = raw
+        self.url = url
+        self._lock = threading.RLock()
+        self._type_ids: dict[tuple[str, str], int] = {}
+        self._contexts: dict[tuple[str, str], mlmd.Context] = {}
+
+    def _call(self, what: str, fn: Callable[[], T]) -> T:
+        with self._lock:
+            try:
+                return retrying(fn)
+            except mlmd_errors.StatusError as exc:
+                raise MetadataError(f"Metadata store {self.url}: {what} failed: {exc}") from exc
+
+    # --- types and contexts: get-or-create, safe when many processes do it at once ----------
+
+    def _ensure(self, get: Callable[[], T | None], put: Callable[[], T]) -> T:
+        found = get()
+        if found is not None:
+            return found
+        try:
+            return put()
+        except mlmd_errors.AlreadyExistsError:
+            # Another process created it between our get and put: theirs is as good as ours.
+            found = get()
+            if found is None:
+                raise
+            return found
+
+    def _type_id(self, kind: str, name: str, make: Callable[[], Any]) -> int:
+        key = (kind, name)
+        if key not in self._type_ids:
+            put = getattr(self._raw, f"put_{kind}_type")
+            get = getattr(self._raw, f"get_{kind}_type")
+
+            def lookup() -> int | None:
+                try:
+                    return get(name).id
+                except mlmd_errors.NotFoundError:
+                    return None
+
+            self._type_ids[key] = self._call(
+                f"registering {kind} type {name!r}",
+                lambda: self._ensure(lookup, lambda: put(make(), can_add_fields=True)),
+            )
+        return self._type_ids[key]
+
+    def _artifact_type_id(self, cls: type[Artifact]) -> int:
+        return self._type_id("artifact", cls.TYPE_NAME, lambda: convert.artifact_type(cls))
+
+    def _execution_type_id(self, component: str) -> int:
+        def make() -> mlmd.ExecutionType:
+            proto = mlmd.ExecutionType(name=component)
+            for p in _EXECUTION_PROPERTIES:
+                proto.properties[p] = mlmd.STRING
+            return proto
+
+        return self._type_id("execution", component, make)
+
+    def _context(self, kind: str, name: str, pipeline: str = "") -> mlmd.Context:
+        key = (kind, name)
+        if key not in self._contexts:
+
+            def make_type() -> mlmd.ContextType:
+                proto = mlmd.ContextType(name=kind)
+                proto.properties["pipeline"] = mlmd.STRING
+                return proto
+
+            type_id = self._type_id("context", kind, make_type)
+
+            def put() -> mlmd.Context:
+                context = mlmd.Context(type_id=type_id, name=name)
+                context.properties["pipeline"].string_value = pipeline
+                [context.id] = self._raw.put_contexts([context])
+                return context
+
+            self._contexts[key] = self._call(
+                f"registering {kind} context {name!r}",
+                lambda: self._ensure(
+                    lambda: self._raw.get_context_by_type_and_name(kind, name), put
+                ),
+            )
+        return self._contexts[key]
+
+    def _run_contexts(self, pipeline: str, run_id: str, node_id: str) -> list[mlmd.Context]:
+        return [
+            self._context(PIPELINE, pipeline, pipeline),
+            self._context(RUN, run_id, pipeline),
+            self._context(NODE, f"{pipeline}.{node_id}", pipeline),
+        ]
+
+    # --- writing executions ------------------------------------------------------------------
+
+    def start_execution(self, who: NodeExecution, inputs: Outputs) -> int:
+        """Record a RUNNING execution with its input events; returns its id."""
+        execution = self._new_execution(who, RUNNING)
+        return self._put_execution("starting", execution, inputs, {}, who)
+
+    def publish(self, execution_id: int, outputs: Outputs) -> dict[str, list[Artifact]]:
+        """Record the outputs and mark the execution COMPLETE, in one transaction.
+
+        Idempotent: publishing an execution that is already COMPLETE returns what it published.
+        """
+        [execution] = self._call(
+            "reading an execution", lambda: self._raw.get_executions_by_id([execution_id])
+        )
+        if execution.last_known_state != _STATE.COMPLETE:
+            props = {k: v.string_value for k, v in execution.properties.items()}
+            who = NodeExecution(
+                pipeline=props["pipeline"],
+                run_id=props["run_id"],
+                node_id=props["node_id"],
+                component=execution.type,
+            )
+            execution.last_known_state = _STATE.COMPLETE
+            self._put_execution("publishing", execution, {}, outputs, who)
+        return self._artifacts_by_event([execution_id])[execution_id][1]
+
+    def record_reused(
+        self, who: NodeExecution, inputs: Outputs, outputs: Outputs, cached_from: int | None
+    ) -> int:
+        """Record a CACHED execution whose outputs are existing artifacts (from the execution
+        `cached_from`, or found by a resolver when that is None)."""
+        execution = self._new_execution(who, CACHED)
+        if cached_from is not None:
+            execution.custom_properties["cached_from"].int_value = cached_from
+        return self._put_execution("recording reused outputs", execution, inputs, outputs, who)
+
+    def finish(self, execution_id: int, state: str, error: str = "") -> None:
+        """Mark an execution FAILED or CANCELED, with the reason."""
+
+        def put() -> None:
+            [execution] = self._raw.get_executions_by_id([execution_id])
+            execution.last_known_state = _STATE.Value(state)
+            if error:
+                execution.custom_properties["error"].string_value = error[-4000:]
+            self._raw.put_executions([execution])
+
+        self._call(f"marking execution {execution_id} {state}", put)
+
+    def _new_execution(self, who: NodeExecution, state: str) -> mlmd.Execution:
+        execution = mlmd.Execution(
+            type_id=self._execution_type_id(who.component), last_known_state=_STATE.Value(state)
+        )
+        values = (who.pipeline, who.run_id, who.node_id, who.cache_key)
+        for name, value in zip(_EXECUTION_PROPERTIES, values, strict=True):
+            execution.properties[name].string_value = value
+        return execution
+
+    def _put_execution(
+        self,
+        what: str,
+        execution: mlmd.Execution,
+        inputs: Outputs,
+        outputs: Outputs,
+        who: NodeExecution,
+    ) -> int:
+        contexts = self._run_contexts(who.pipeline, who.run_id, who.node_id)
+        pairs = []
+        seen: set[tuple[int, int | None]] = set()
+        for event_type, ports in ((mlmd.Event.INPUT, inputs), (mlmd.Event.OUTPUT, outputs)):
+            for port, artifacts in sorted(ports.items()):
+                for index, artifact in enumerate(artifacts):
+                    # MLMD keeps one event per (artifact, execution, type): an artifact fed to
+                    # two ports is recorded under the first.
+                    if artifact.id is not None and (event_type, artifact.id) in seen:
+                        continue
+                    seen.add((event_type, artifact.id))
+                    event = mlmd.Event(type=event_type)
+                    event.path.steps.add().key = port
+                    event.path.steps.add().index = index
+                    type_id = self._artifact_type_id(type(artifact))
+                    pairs.append((convert.to_proto(artifact, type_id), event))
+        execution_id, _, _ = self._call(
+            f"{what} execution of node {who.node_id!r}",
+            lambda: self._raw.put_execution(execution, pairs, contexts),
+        )
+        return execution_id
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def find_cached(self, pipeline: str, component: str, cache_key: str) -> list[ExecutionRecord]:
+        """COMPLETE executions of this pipeline with this cache key, newest first."""
+        query = (
+            f"contexts_a.type = '{PIPELINE}' AND contexts_a.name = {_q(pipeline)} AND "
+            f"properties.cache_key.string_value = {_q(cache_key)} AND last_known_state = COMPLETE"
+        )
+        options = ms.ListOptions(order_by=ms.OrderByField.ID, is_asc=False, filter_query=query)
+        found = self._call("looking up the cache", lambda: self._raw.get_executions(options))
+        return self._records(e for e in found if e.type == component)
+
+    def artifacts_of_type(self, pipeline: str, type_name: str) -> list[Artifact]:
+        """LIVE artifacts of a type recorded by this pipeline (in any run), newest first."""
+        query = (
+            f"type = {_q(type_name)} AND contexts_a.type = '{PIPELINE}' AND "
+            f"contexts_a.name = {_q(pipeline)} AND state = LIVE"
+        )
+        options = ms.ListOptions(order_by=ms.OrderByField.ID, is_asc=False, filter_query=query)
+        found = self._call(
+            f"looking up {type_name} artifacts", lambda: self._raw.get_artifacts(options)
+        )
+        return [convert.from_proto(a, a.type) for a in found]
+
+    def node_result(self, pipeline: str, run_id: str, node_id: str) -> ExecutionRecord | None:
+        """The latest COMPLETE or CACHED execution of a node in a run, with its artifacts."""
+        done = [
+            e
+            for e in self.run_executions(pipeline, run_id, node_id)
+            if e.state in (COMPLETE, CACHED)
+        ]
+        return done[-1] if done else None
+
+    def run_executions(
+        self, pipeline: str, run_id: str, node_id: str | None = None
+    ) -> list[ExecutionRecord]:
+        """Executions of a run (optionally of one node), oldest first, with their artifacts."""
+        query = f"contexts_a.type = '{RUN}' AND contexts_a.name = {_q(run_id)}"
+        query += f" AND properties.pipeline.string_value = {_q(pipeline)}"
+        if node_id is not None:
+            query += f" AND properties.node_id.string_value = {_q(node_id)}"
+        options = ms.ListOptions(order_by=ms.OrderByField.ID, is_asc=True, filter_query=query)
+        found = self._call(f"reading run {run_id!r}", lambda: self._raw.get_executions(options))
+        return self._records(found)
+
+    def list_runs(self, pipeline: str | None = None) -> list[RunRecord]:
+        """Runs, newest first; of one pipeline if given."""
+        contexts = self._call("listing runs", lambda: self._raw.get_contexts_by_type(RUN))
+        runs = [
+            RunRecord(
+                run_id=c.name,
+                pipeline=c.properties["pipeline"].string_value,
+                created_ms=c.create_time_since_epoch,
+            )
+            for c in contexts
+        ]
+        runs = [r for r in runs if pipeline is None or r.pipeline == pipeline]
+        return sorted(runs, key=lambda r: (r.created_ms, r.run_id), reverse=True)
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        context = self._call(
+            f"reading run {run_id!r}", lambda: self._raw.get_context_by_type_and_name(RUN, run_id)
+        )
+        if context is None:
+            return None
+        pipeline = context.properties["pipeline"].string_value
+        return RunRecord(
+            run_id=run_id,
+            pipeline=pipeline,
+            created_ms=context.create_time_since_epoch,
+            executions=tuple(self.run_executions(pipeline, run_id)),
+        )
+
+    def _records(self, executions: Iterable[mlmd.Execution]) -> list[ExecutionRecord]:
+        executions = list(executions)
+        if not executions:
+            return []
+        artifacts = self._artifacts_by_event([e.id for e in executions])
+        records = []
+        for e in executions:
+            props = {k: v.string_value for k, v in e.properties.items()}
+            inputs, outputs = artifacts.get(e.id, ({}, {}))
+            records.append(
+                ExecutionRecord(
+                    id=e.id,
+                    pipeline=props.get("pipeline", ""),
+                    run_id=props.get("run_id", ""),
+                    node_id=props.get("node_id", ""),
+                    component=e.type,
+                    state=_STATE.Name(e.last_known_state),
+                    cache_key=props.get("cache_key", ""),
+                    started_ms=e.create_time_since_epoch,
+                    updated_ms=e.last_update_time_since_epoch,
+                    error=e.custom_properties["error"].string_value
+                    if "error" in e.custom_properties
+                    else "",
+                    cached_from=e.custom_properties["cached_from"].int_value
+                    if "cached_from" in e.custom_properties
+                    else None,
+                    inputs=inputs,
+                    outputs=outputs,
+                )
+            )
+        return records
+
+    def _artifacts_by_event(
+        self, execution_ids: list[int]
+    ) -> dict[int, tuple[dict[str, list[Artifact]], dict[str, list[Artifact]]]]:
+        """For each execution: (inputs, outputs) by port, in event-index order."""
+
+        def read() -> tuple[list[mlmd.Event], dict[int, mlmd.Artifact]]:
+            events = self._raw.get_events_by_execution_ids(execution_ids)
+            ids = sorted({e.artifact_id for e in events})
+            return events, {a.id: a for a in self._raw.get_artifacts_by_id(ids)}
+
+        events, by_id = self._call("reading artifacts", read)
+        result: dict[int, tuple[dict[str, list[Artifact]], dict[str, list[Artifact]]]] = {}
+        for event in sorted(events, key=lambda e: (e.execution_id, e.path.steps[1].index)):
+            side = {mlmd.Event.INPUT: 0, mlmd.Event.OUTPUT: 1}.get(event.type)
+            if side is None or event.artifact_id not in by_id:
+                continue
+            proto = by_id[event.artifact_id]
+            port = event.path.steps[0].key
+            ports = result.setdefault(event.execution_id, ({}, {}))[side]
+            ports.setdefault(port, []).append(convert.from_proto(proto, proto.type))
+        return result
+
+
+def _q(value: str) -> str:
+    """Quote a string for an MLMD filter query (names are validated; escape defensively)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"

@@ -1,0 +1,177 @@
+"""The Workflow as a whole: Argo structure, the IR once, retries, timeouts, KFP conventions,
+runtime parameters, and byte-identical output."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from headrace.compiler import BeamOptions, compile_pipeline, compile_workflow
+from headrace.ir import PipelineIR
+from tests.compiler.helpers import BASE, compile_doc, env_of, flags, template
+from tests.compiler.pipelines import REPO, penguin
+
+NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+PARAMETER_NAME = re.compile(r"^[-a-zA-Z0-9_]+$")
+
+
+@pytest.fixture(scope="module")
+def doc():
+    return compile_doc(penguin())
+
+
+def test_it_is_a_workflow_with_a_generated_name_and_a_dag_entrypoint(doc):
+    assert doc["apiVersion"] == "argoproj.io/v1alpha1" and doc["kind"] == "Workflow"
+    assert doc["metadata"]["generateName"] == "penguin-simple-"
+    templates = doc["spec"]["templates"]
+    assert templates[0]["name"] == doc["spec"]["entrypoint"] and "dag" in templates[0]
+    assert [t["container"]["command"] for t in templates[1:]] == \
+        [["python", "-m", "headrace.entrypoint"]] * 5
+    for task in templates[0]["dag"]["tasks"]:
+        assert "depends" not in task  # the KFP UI draws edges only from `dependencies`
+
+
+def test_one_container_template_per_node_with_valid_unique_names(doc):
+    ir = penguin()
+    tasks = doc["spec"]["templates"][0]["dag"]["tasks"]
+    names = [t["name"] for t in doc["spec"]["templates"]]
+    assert len(names) == len(set(names)) == len(ir.nodes) + 1
+    assert all(NAME.match(n) and len(n) <= 63 for n in names)
+    assert [t["template"] for t in tasks] == names[1:]
+    for node, t in zip(ir.nodes, doc["spec"]["templates"][1:], strict=True):
+        assert flags(t["container"], "node") == [node.id]
+        assert flags(t["container"], "run-id") == ["{{workflow.name}}"]
+
+
+def test_the_ir_travels_once_as_an_annotation_that_each_step_references(doc):
+    ir = penguin()
+    text = compile_pipeline(ir, BASE)
+    annotation = doc["metadata"]["annotations"]["headrace.dev/ir"]
+    assert PipelineIR.from_json(annotation) == ir
+    assert doc["metadata"]["annotations"]["headrace.dev/ir-fingerprint"] == ir.fingerprint()
+    assert text.count('"code_hash"') == len(ir.nodes)  # the IR's text appears exactly once
+    for t in doc["spec"]["templates"][1:]:
+        c = t["container"]
+        assert env_of(c)["HEADRACE_IR"] == "{{workflow.annotations.headrace.dev/ir}}"
+        assert flags(c, "ir-env") == ["HEADRACE_IR"]
+
+
+def test_retries_only_for_exit_codes_that_mean_infrastructure_trouble(doc):
+    from headrace.launcher import exit_codes
+
+    strategy = template(doc, "Trainer")["retryStrategy"]
+    codes = re.search(r"asInt\(lastRetry\.exitCode\) in \[([0-9, ]+)\]", strategy["expression"])
+    assert tuple(int(c) for c in codes.group(1).split(",")) == exit_codes.RETRYABLE
+    assert str(exit_codes.USER_ERROR) not in strategy["expression"]
+    assert 'lastRetry.status == "Error"' in strategy["expression"]  # evicted, node lost
+    assert strategy["retryPolicy"] == "Always" and strategy["limit"] == "3"
+    assert "retryStrategy" not in template(compile_doc(penguin(), retry_limit=0), "Trainer")
+
+
+def test_timeouts_and_pod_gc(doc):
+    assert doc["spec"]["activeDeadlineSeconds"] == 3 * 24 * 3600
+    assert doc["spec"]["podGC"] == {"strategy": "OnWorkflowSuccess"}
+    assert all(t["activeDeadlineSeconds"] == "86400" for t in doc["spec"]["templates"][1:])
+    lean = compile_doc(penguin(), step_timeout_seconds=None, workflow_timeout_seconds=None,
+                       pod_gc=None)
+    assert "activeDeadlineSeconds" not in lean["spec"] and "podGC" not in lean["spec"]
+    assert "activeDeadlineSeconds" not in template(lean, "Trainer")
+
+
+def test_kubeflow_conventions(doc):
+    meta = doc["metadata"]
+    assert meta["labels"]["pipelines.kubeflow.org/pipeline-sdk-type"] == "headrace"
+    pod_labels = doc["spec"]["podMetadata"]["labels"]
+    assert pod_labels["pipelines.kubeflow.org/pipeline-sdk-type"] == "headrace"
+    assert pod_labels["pipelines.kubeflow.org/cache_enabled"] == "false"
+    spec = json.loads(meta["annotations"]["pipelines.kubeflow.org/pipeline_spec"])
+    assert spec == {
+        "name": "penguin_simple",
+        "description": "The penguin example's shape: TFX-style components on Argo.",
+        "inputs": [{"name": "threshold", "type": "Float", "default": "0.7"},
+                   {"name": "train-steps", "type": "Integer", "default": "200"}],
+    }
+    for t in doc["spec"]["templates"][1:]:
+        display = t["metadata"]["annotations"]["pipelines.kubeflow.org/task_display_name"]
+        assert flags(t["container"], "node") == [display]
+        (artifact,) = t["outputs"]["artifacts"]
+        assert artifact["name"] == "mlpipeline-ui-metadata"
+        assert flags(t["container"], "ui-metadata") == [artifact["path"]]
+    plain = compile_doc(penguin(), ui_metadata=False)
+    assert "outputs" not in template(plain, "Trainer")
+    assert flags(template(plain, "Trainer")["container"], "ui-metadata") == []
+
+
+def test_runtime_parameters_become_workflow_parameters_that_reach_their_steps(doc):
+    parameters = doc["spec"]["arguments"]["parameters"]
+    assert [(p["name"], p["value"]) for p in parameters] == [("threshold", "0.7"),
+                                                            ("train-steps", "200")]
+    assert all(PARAMETER_NAME.match(p["name"]) for p in parameters)
+    assert flags(template(doc, "Trainer")["container"], "runtime-param") == [
+        "train-steps={{workflow.parameters.train-steps}}"]
+    assert flags(template(doc, "Evaluator")["container"], "runtime-param") == [
+        "threshold={{workflow.parameters.threshold}}"]
+    assert flags(template(doc, "SchemaGen")["container"], "runtime-param") == []
+
+
+def test_string_runtime_defaults_are_json_so_they_survive_exactly():
+    from headrace import Pipeline, RuntimeParameter
+    from headrace.ir import build
+    from tests.compiler.pipelines import CsvExampleGen
+
+    gen = CsvExampleGen(input_base=RuntimeParameter(name="input", ptype=str, default="123"))
+    doc = compile_doc(build(Pipeline(name="s", components=[gen])))
+    assert doc["spec"]["arguments"]["parameters"][0]["value"] == '"123"'
+
+
+def test_no_secret_value_reaches_the_yaml(monkeypatch):
+    monkeypatch.setenv("HEADRACE_MYSQL_PASSWORD", "s3cr3t-value")
+    text = compile_workflow(penguin(), BASE).yaml
+    assert "s3cr3t-value" not in text
+    assert "secretKeyRef" in text
+
+
+def test_same_input_gives_byte_identical_yaml_across_processes():
+    code = (
+        "import sys; sys.path.insert(0, '.');"
+        "from tests.compiler.pipelines import penguin;"
+        "from tests.compiler.helpers import BASE;"
+        "from headrace.compiler import compile_pipeline;"
+        "sys.stdout.write(compile_pipeline(penguin(), BASE))"
+    )
+    outputs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       cwd=REPO, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2")
+    }
+    assert outputs == {compile_pipeline(penguin(), BASE)}
+
+
+def test_warnings_point_at_what_may_fail_in_the_cluster():
+    import dataclasses
+
+    from headrace.ir import ExecutorRef
+
+    ir = penguin()
+    first = dataclasses.replace(ir.nodes[0], executor=ExecutorRef(
+        module="_headrace_pipeline", qualname="CsvExampleGen", file="/home/me/pipeline.py"))
+    ir = dataclasses.replace(ir, nodes=(first, *ir.nodes[1:]))
+    compiled = compile_workflow(ir, BASE.override(
+        beam=BeamOptions(runner="flink", job_endpoint="flink:8099", worker_pool="step")))
+    assert any("loaded from the file /home/me/pipeline.py; the image must hold that file" in w
+               for w in compiled.warnings)
+    assert any("asks for 2 GPU(s) but runs the CPU image" in w for w in compiled.warnings)
+    assert any("serves only a job service running in that pod" in w for w in compiled.warnings)
+
+
+def test_step_arguments_parse_with_the_entrypoints_own_parser(doc):
+    main = pytest.importorskip("headrace.entrypoint.main",
+                               reason="the container entrypoint is not written yet")
+    for t in doc["spec"]["templates"][1:]:
+        args = main._parser().parse_args(t["container"]["args"])
+        assert args.ir_env == "HEADRACE_IR" and args.run_id == "{{workflow.name}}"

@@ -1,0 +1,133 @@
+"""The metadata facade on SQLite, the real MariaDB server and real gRPC."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import pytest
+
+from headrace.errors import MetadataConnectionError
+from headrace.metadata import CACHED, COMPLETE, FAILED, RUNNING, NodeExecution, open_store
+from headrace.types import Examples, Model
+from tests.support.store_workers import produce, register_runs
+
+
+def test_execution_lifecycle_round_trips_artifacts_and_properties(store_url):
+    store = open_store(store_url)
+    eid, out = produce(store)
+    [examples] = out["examples"]
+    assert examples.id is not None and examples.uri == "/data/x"
+    assert examples.properties == {"span": 3, "rows": 10}
+    assert examples.span == 3  # declared property, attribute access as in TFX
+
+    train = store.start_execution(
+        NodeExecution(
+            pipeline="p", run_id="r1", node_id="train", component="Train", cache_key="k2"
+        ),
+        out,
+    )
+    assert store.run_executions("p", "r1", "train")[0].state == RUNNING
+    store.finish(train, FAILED, "boom")
+    [failed] = store.run_executions("p", "r1", "train")
+    assert failed.state == FAILED and failed.error == "boom"
+    assert failed.inputs["examples"][0].id == examples.id
+    assert failed.outputs == {}
+
+    result = store.node_result("p", "r1", "gen")
+    assert result.id == eid and result.state == COMPLETE
+
+
+def test_publish_is_idempotent(sqlite_url):
+    store = open_store(sqlite_url)
+    eid, first = produce(store)
+    again = store.publish(eid, {"examples": [Examples("/other")]})
+    assert [a.id for a in again["examples"]] == [a.id for a in first["examples"]]
+    assert len(store.run_executions("p", "r1")[0].outputs["examples"]) == 1
+
+
+def test_cache_lookup_is_scoped_to_the_pipeline_and_complete_executions(sqlite_url):
+    store = open_store(sqlite_url)
+    eid, out = produce(store, key="same")
+    assert [r.id for r in store.find_cached("p", "Gen", "same")] == [eid]
+    assert store.find_cached("other-pipeline", "Gen", "same") == []
+    assert store.find_cached("p", "OtherComponent", "same") == []
+    running = store.start_execution(
+        NodeExecution(pipeline="p", run_id="r2", node_id="gen", component="Gen", cache_key="same"),
+        {},
+    )
+    assert running not in [r.id for r in store.find_cached("p", "Gen", "same")]
+    source = store.find_cached("p", "Gen", "same")[0]
+    who = NodeExecution(pipeline="p", run_id="r3", node_id="gen", component="Gen", cache_key="same")
+    cached = store.record_reused(who, {}, source.outputs, cached_from=source.id)
+    record = store.node_result("p", "r3", "gen")
+    assert record.id == cached and record.state == CACHED and record.cached_from == eid
+    assert record.outputs["examples"][0].id == out["examples"][0].id
+
+
+def test_runs_are_listed_newest_first_with_their_executions(sqlite_url):
+    store = open_store(sqlite_url)
+    produce(store, run_id="first")
+    produce(store, run_id="second")
+    assert {r.run_id for r in store.list_runs()} == {"first", "second"}
+    assert store.list_runs("nope") == []
+    run = store.get_run("second")
+    assert run.pipeline == "p" and [e.node_id for e in run.executions] == ["gen"]
+    assert store.get_run("missing") is None
+
+
+def test_struct_and_bool_properties(sqlite_url):
+    store = open_store(sqlite_url)
+    eid = store.start_execution(
+        NodeExecution(pipeline="p", run_id="r", node_id="t", component="T", cache_key="k"), {}
+    )
+    props = {"blessed": True, "config": {"a": "b"}, "names": ["x", "y"], "lr": 0.5}
+    [model] = store.publish(eid, {"model": [Model("/m", props)]})["model"]
+    assert model.properties == props
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "mysql"])
+def test_many_processes_register_the_same_types_and_contexts_at_once(backend, request):
+    url = request.getfixturevalue(f"{backend}_url")
+    procs = [
+        multiprocessing.get_context("spawn").Process(target=register_runs, args=(url, 5))
+        for _ in range(4)
+    ]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0] * 4
+    store = open_store(url)
+    runs = store.list_runs("p")
+    assert len(runs) == 20
+    assert all(len(store.get_run(r.run_id).executions) == 1 for r in runs)
+
+
+def test_mysql_connection_failure_says_what_to_check(mysql_available, monkeypatch):
+    monkeypatch.setenv("HEADRACE_MYSQL_PASSWORD", "wrong-password")
+    with pytest.raises(MetadataConnectionError, match=r"(?s)user 'headrace' exists.*password"):
+        open_store("mysql://headrace@127.0.0.1:3306/headrace_nope")
+
+
+def test_unreachable_grpc_server_is_named():
+    with pytest.raises(MetadataConnectionError, match=r"127\.0\.0\.1:1.*metadata-grpc-service"):
+        open_store("grpc://127.0.0.1:1")
+
+
+@pytest.mark.parametrize(
+    ("url", "match"),
+    [
+        ("postgres://x@h/db", "Unsupported metadata URL"),
+        ("mysql://127.0.0.1:3306/db", "must name a user and a database"),
+        ("mysql://u:secret@127.0.0.1/db", "password in it"),
+        ("sqlite://", "names no file"),
+    ],
+)
+def test_bad_urls(url, match):
+    with pytest.raises(MetadataConnectionError, match=match):
+        open_store(url)
+
+
+def test_unwritable_sqlite_location_is_explained():
+    with pytest.raises(MetadataConnectionError, match="Cannot open the SQLite metadata store"):
+        open_store("sqlite:///proc/no-such-dir/metadata.sqlite")

@@ -1,0 +1,1 @@
+"""Test support: real servers and stores the tests run against."""

@@ -1,0 +1,25 @@
+"""Functions run in spawned processes by the metadata tests (they must be importable by name)."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+from headrace.metadata import NodeExecution, open_store
+from headrace.types import Examples
+
+
+def produce(store, run_id="r1", node="gen", key="k1", uri="/data/x"):
+    """Record one execution of `node` publishing one Examples artifact."""
+    eid = store.start_execution(
+        NodeExecution(pipeline="p", run_id=run_id, node_id=node, component="Gen", cache_key=key), {}
+    )
+    out = store.publish(eid, {"examples": [Examples(uri, {"span": 3, "rows": 10})]})
+    return eid, out
+
+
+def register_runs(url: str, n: int) -> None:
+    """Open the store at `url` and record `n` one-node runs named after this process."""
+    store = open_store(url)
+    pid = multiprocessing.current_process().pid
+    for i in range(n):
+        produce(store, run_id=f"run-{pid}-{i}", node="gen", key=f"k{i}")
