@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import multiprocessing
+import subprocess
+import sys
 
 import pytest
 
 from headrace.errors import MetadataConnectionError
 from headrace.metadata import CACHED, COMPLETE, FAILED, RUNNING, NodeExecution, open_store
 from headrace.types import Examples, Model
-from tests.support.store_workers import produce, register_runs
+from tests.support import store_workers
+from tests.support.store_workers import produce
 
 
 def test_execution_lifecycle_round_trips_artifacts_and_properties(store_url):
@@ -88,15 +90,10 @@ def test_struct_and_bool_properties(sqlite_url):
 @pytest.mark.parametrize("backend", ["sqlite", "mysql"])
 def test_many_processes_register_the_same_types_and_contexts_at_once(backend, request):
     url = request.getfixturevalue(f"{backend}_url")
-    procs = [
-        multiprocessing.get_context("spawn").Process(target=register_runs, args=(url, 5))
-        for _ in range(4)
-    ]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(120)
-    assert [p.exitcode for p in procs] == [0] * 4
+    worker = [sys.executable, store_workers.__file__, url, "5"]
+    procs = [subprocess.Popen(worker, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    errors = [p.communicate(timeout=180)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, errors
     store = open_store(url)
     runs = store.list_runs("p")
     assert len(runs) == 20

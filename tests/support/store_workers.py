@@ -1,8 +1,14 @@
-"""Functions run in spawned processes by the metadata tests (they must be importable by name)."""
+"""Store helpers for the metadata tests; run as a script it is one of many concurrent writers.
+
+`python store_workers.py URL N` records N one-node runs. The tests start it as a plain
+subprocess (by file path) so the child never has to import the `tests` package, whose
+resolution depends on how pytest was started.
+"""
 
 from __future__ import annotations
 
-import multiprocessing
+import os
+import sys
 
 from headrace.metadata import NodeExecution, open_store
 from headrace.types import Examples
@@ -20,6 +26,10 @@ def produce(store, run_id="r1", node="gen", key="k1", uri="/data/x"):
 def register_runs(url: str, n: int) -> None:
     """Open the store at `url` and record `n` one-node runs named after this process."""
     store = open_store(url)
-    pid = multiprocessing.current_process().pid
+    pid = os.getpid()
     for i in range(n):
         produce(store, run_id=f"run-{pid}-{i}", node="gen", key=f"k{i}")
+
+
+if __name__ == "__main__":
+    register_runs(sys.argv[1], int(sys.argv[2]))
