@@ -37,7 +37,8 @@ class Runs:
     third: RunSummary
     longer: RunSummary
     worse: RunSummary
-    serving: Path
+    versions_before_worse: list[str]
+    versions_after_worse: list[str]
 
 
 def _props(summary: RunSummary, node: str, port: str) -> dict:
@@ -71,12 +72,14 @@ def runs(tmp_path_factory) -> Runs:
     assert sabotaged != source
     module = root / "penguin_worse.py"
     module.write_text(sabotaged)
+    before = _versions(serving)
     worse = run(train_steps=300, module_file=str(module))
-    return Runs(cold, again, third, longer, worse, serving)
+    return Runs(cold, again, third, longer, worse, before, _versions(serving))
 
 
 def _versions(serving: Path) -> list[str]:
-    return sorted(os.listdir(serving / "penguin"))
+    """The TF Serving versions under `serving` (numeric directory names)."""
+    return sorted(name for name in os.listdir(serving) if name.isdigit())
 
 
 def test_cold_run_trains_evaluates_and_pushes_the_first_model(runs):
@@ -117,13 +120,14 @@ def test_more_training_steps_train_again_and_are_judged_against_the_pushed_model
 
 
 def test_a_model_made_worse_is_not_pushed_and_the_reason_says_why(runs):
-    versions_before = len(_versions(runs.serving))
     blessing = _props(runs.worse, "Evaluator", "blessing")
     assert blessing["blessed"] is False
-    assert "SparseCategoricalAccuracy" in blessing["reason"]
+    assert "sparse_categorical_accuracy" in blessing["reason"]
+    assert "below the lower bound 0.6" in blessing["reason"] and "slice species=" in blessing["reason"]
     pushed = _props(runs.worse, "Pusher", "pushed_model")
     assert pushed["pushed"] is False and "not blessed" in pushed["reason"]
-    assert len(_versions(runs.serving)) == versions_before
+    assert runs.versions_before_worse  # the earlier runs did push
+    assert runs.versions_after_worse == runs.versions_before_worse
 
 
 @pytest.mark.mysql
