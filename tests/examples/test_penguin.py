@@ -122,8 +122,9 @@ def test_more_training_steps_train_again_and_are_judged_against_the_pushed_model
 def test_a_model_made_worse_is_not_pushed_and_the_reason_says_why(runs):
     blessing = _props(runs.worse, "Evaluator", "blessing")
     assert blessing["blessed"] is False
-    assert "sparse_categorical_accuracy" in blessing["reason"]
-    assert "below the lower bound 0.6" in blessing["reason"] and "slice species=" in blessing["reason"]
+    reason = blessing["reason"]
+    assert "sparse_categorical_accuracy" in reason and "below the lower bound 0.6" in reason
+    assert "slice species=" in reason
     pushed = _props(runs.worse, "Pusher", "pushed_model")
     assert pushed["pushed"] is False and "not blessed" in pushed["reason"]
     assert runs.versions_before_worse  # the earlier runs did push
