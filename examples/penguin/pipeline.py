@@ -109,7 +109,7 @@ def create_pipeline(
         model_blessing=evaluator.outputs["blessing"],
         push_destination={
             "filesystem": {
-                "base_directory": serving_dir or os.path.join(root, "serving", "penguin")
+                "base_directory": serving_dir or "{pipeline_root}/serving/penguin"
             }
         },
     )

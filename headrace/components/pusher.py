@@ -15,12 +15,15 @@ from headrace.components.atomic_push import identical_latest_version, push_direc
 from headrace.components.blessings import is_blessed
 from headrace.components.model_paths import serving_model_path
 from headrace.components.proto_parameters import to_parameter
-from headrace.dsl import Input, Output, Parameter, component
+from headrace.dsl import ExecutionContext, Input, Output, Parameter, component
 from headrace.dsl.node import Channel, Node
 from headrace.errors import DefinitionError
 from headrace.types import Artifact, InfraBlessing, Model, ModelBlessing, PushedModel
 
 _VERSIONING = {"AUTO", "UNIX_TIMESTAMP"}
+# Stands for the pipeline root of the run in a base directory, so one pipeline definition pushes
+# under whatever root it runs with (`headrace run --root`, or the PVC of a compiled workflow).
+PIPELINE_ROOT = "{pipeline_root}"
 
 
 def Pusher(
@@ -32,7 +35,8 @@ def Pusher(
     """A TFX Pusher node; output `pushed_model` (PushedModel).
 
     `push_destination` is TFX's PushDestination proto, or the same as a dict:
-    `{"filesystem": {"base_directory": "/serving/penguin"}}`. The model is pushed only if every
+    `{"filesystem": {"base_directory": "/serving/penguin"}}`; a base directory may start with
+    `{pipeline_root}`, replaced by the run's pipeline root. The model is pushed only if every
     blessing given says blessed (the Evaluator's `model_blessing`, the InfraValidator's
     `infra_blessing`).
     """
@@ -81,11 +85,14 @@ def _pusher_component(
     model: Input[Model],
     pushed_model: Output[PushedModel],
     push_destination: Parameter[dict],
+    context: ExecutionContext,
     model_blessing: Input[ModelBlessing] | None = None,
     infra_blessing: Input[InfraBlessing] | None = None,
 ) -> None:
     """Push `model` to `<base_directory>/<version>/` if it is blessed; record what happened."""
-    base = check_destination(push_destination)
+    filesystem = push_destination["filesystem"]
+    base = filesystem["base_directory"].replace(PIPELINE_ROOT, context.pipeline_root)
+    check_destination({**push_destination, "filesystem": {**filesystem, "base_directory": base}})
     refusal = _refusal(model, model_blessing, "Evaluator") or _refusal(
         model, infra_blessing, "InfraValidator"
     )

@@ -15,6 +15,7 @@ import pytest
 
 from headrace.components.atomic_push import TEMP_PREFIX, next_version, push_directory
 from headrace.components.pusher import Pusher, _pusher_component
+from headrace.dsl import ExecutionContext
 from headrace.errors import DefinitionError
 from headrace.types import InfraBlessing, Model, ModelBlessing, PushedModel
 
@@ -38,14 +39,19 @@ def blessing(root: Path, blessed, model_id: int = 7, kind=ModelBlessing, **extra
     return kind(str(uri), {k: v for k, v in properties.items() if v is not None})
 
 
-def push(tmp_path: Path, model: Model, base: Path, **blessings) -> PushedModel:
+def push(tmp_path: Path, model: Model, base: Path | str, **blessings) -> PushedModel:
     out = PushedModel(str(tmp_path / f"pushed-{time.monotonic_ns()}"))
     os.makedirs(out.uri)
     destination = Pusher(model=None, push_destination={"filesystem": {"base_directory": str(base)}})
+    context = ExecutionContext(
+        pipeline="p", pipeline_root=str(tmp_path / "root"), run_id="r", node_id="Pusher",
+        execution_id=1, beam_args=(), temp_dir=str(tmp_path / "tmp"),
+    )
     _pusher_component.fn(
         model=model,
         pushed_model=out,
         push_destination=destination.arguments["push_destination"],
+        context=context,
         model_blessing=blessings.get("model_blessing"),
         infra_blessing=blessings.get("infra_blessing"),
     )
@@ -69,6 +75,15 @@ def test_blessed_model_is_pushed_in_tf_serving_layout(tmp_path):
     assert len(os.listdir(pushed / "variables")) == 3
     assert os.listdir(base) == [version]  # no staging directory left behind
     assert (Path(out.uri) / "saved_model.pb").is_file()  # the artifact keeps a copy, as TFX
+
+
+def test_a_base_directory_under_the_pipeline_root_follows_the_run_root(tmp_path):
+    model = fake_model(tmp_path)
+    out = push(tmp_path, model, "{pipeline_root}/serving/m",
+               model_blessing=blessing(tmp_path, True))
+    version, base = out.properties["pushed_version"], tmp_path / "root" / "serving" / "m"
+    assert out.properties["pushed_destination"] == str(base / version)
+    assert versions(base) == [int(version)]
 
 
 def test_versions_increase_even_within_a_second_and_past_a_clock_ahead(tmp_path):

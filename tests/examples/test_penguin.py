@@ -139,7 +139,7 @@ def test_the_compiled_penguin_workflow_runs_step_by_step(tmp_path, mysql_url):
     secret = SecretRef(name="mlmd-mysql", key="password")
     root = tmp_path / "pipelines"  # stands in for the PVC, mounted at the same path
     root.mkdir()
-    pipeline = example.create_pipeline(str(root), serving_dir=str(tmp_path / "serving"))
+    pipeline = example.create_pipeline(str(root))  # pushes to {pipeline_root}/serving/penguin
     options = CompileOptions(
         image="headrace:test", pipeline_root=str(root), root_volume_claim="headrace-pipelines",
         metadata=mysql_url, mysql_password_secret=secret,
@@ -160,4 +160,6 @@ def test_the_compiled_penguin_workflow_runs_step_by_step(tmp_path, mysql_url):
     assert {e["state"] for n, e in executions.items() if n in UPSTREAM} == {"COMPLETE"}
     [pushed] = executions["Pusher"]["outputs"]["pushed_model"]
     assert pushed["properties"]["pushed"] is True
-    assert (Path(pushed["properties"]["pushed_destination"]) / "saved_model.pb").is_file()
+    destination = Path(pushed["properties"]["pushed_destination"])
+    assert destination.parent == root / "serving" / "penguin"
+    assert (destination / "saved_model.pb").is_file()
