@@ -7,6 +7,7 @@ pipeline that runs with the node's Beam arguments."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -82,13 +83,43 @@ def StatisticsGen(
     statistics.properties["split_names"] = encode_split_names(splits)
     if examples.properties.get("span") is not None:
         statistics.properties["span"] = examples.properties["span"]
+    column_types = json.loads(examples.properties.get("column_types") or "{}")
     for split in splits:
-        stats = tfdv.load_stats_binary(statistics_file(statistics, split)).datasets[0]
+        stats_list = tfdv.load_stats_binary(statistics_file(statistics, split))
+        if _type_empty_features(stats_list.datasets[0], column_types):
+            with open(statistics_file(statistics, split), "wb") as f:
+                f.write(stats_list.SerializeToString())
+        stats = stats_list.datasets[0]
         print(
             f"StatisticsGen: split {split!r}: {stats.num_examples} examples, "
             f"{len(stats.features)} features -> {statistics_file(statistics, split)}",
             flush=True,
         )
+
+
+def _type_empty_features(stats: Any, column_types: dict[str, str]) -> bool:
+    """Give features without a single value in this split the type the ExampleGen found for
+    their column over all the data; True if any changed.
+
+    TFDV can only call such a feature STRING, and a schema inferred from it then rejects the
+    ints of another split (TFX's taxi data has one `pickup_census_tract` value in 15,000 rows).
+    """
+    from tensorflow_metadata.proto.v0 import statistics_pb2
+
+    kinds = {"int": statistics_pb2.FeatureNameStatistics.INT,
+             "float": statistics_pb2.FeatureNameStatistics.FLOAT}
+    changed = False
+    for feature in stats.features:
+        kind = kinds.get(column_types.get(".".join(feature.path.step) or feature.name))
+        common = feature.string_stats.common_stats
+        if kind is None or feature.type != feature.STRING or common.num_non_missing:
+            continue
+        common = type(common)()
+        common.CopyFrom(feature.string_stats.common_stats)
+        feature.type = kind
+        feature.num_stats.common_stats.CopyFrom(common)  # also clears string_stats (a oneof)
+        changed = True
+    return changed
 
 
 def _stats_options(tfdv: Any, given: dict | None, schema: Any) -> Any:

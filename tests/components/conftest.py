@@ -76,7 +76,9 @@ def to_example(row: Mapping[str, Any]) -> bytes:
 
     features = {}
     for name, value in row.items():
-        if isinstance(value, str):
+        if value is None:  # a missing value, as CsvExampleGen writes an empty cell
+            features[name] = tf.train.Feature()
+        elif isinstance(value, str):
             features[name] = tf.train.Feature(bytes_list=tf.train.BytesList(value=[value.encode()]))
         elif isinstance(value, int):
             features[name] = tf.train.Feature(int64_list=tf.train.Int64List(value=[value]))

@@ -130,6 +130,26 @@ def test_a_feature_with_two_types_in_one_split_is_a_clear_data_error(
         run_component(StatisticsGen, examples=examples)
 
 
+def test_a_column_without_values_in_a_split_keeps_the_type_example_gen_found(
+    run_component, make_examples, penguin_records
+):
+    # TFX's taxi data: one pickup_census_tract in 15,000 rows, so the train split has none.
+    from headrace.components.schema_gen import SchemaGen
+
+    train = [{**row, "tract": None} for row in penguin_records[:30]]
+    evaluation = [{**row, "tract": 17031081401 if i == 0 else None}
+                  for i, row in enumerate(penguin_records[30:40])]
+    examples = make_examples({"train": train, "eval": evaluation})
+    examples.properties["column_types"] = json.dumps({"tract": "int", "species_name": "string"})
+    statistics = run_component(StatisticsGen, examples=examples)
+    [train_stats] = _stats(statistics, "train").datasets
+    tract = _feature(train_stats, "tract")
+    assert tract.type == tract.INT and tract.num_stats.common_stats.num_missing == 30
+    schema = run_component(SchemaGen, statistics=statistics)
+    text = Path(schema.uri, "schema.pbtxt").read_text()
+    assert 'name: "tract"\n  type: INT' in text
+
+
 def test_beam_args_reach_beam(run_component, clean_examples, clean_statistics):
     threaded = run_component(
         StatisticsGen,
