@@ -101,7 +101,8 @@ def test_compile_takes_the_files_options_then_the_flags(tmp_path):
 
 def test_compile_bad_flags_say_what_to_do(tmp_path):
     out = str(tmp_path / "wf.yaml")
-    no_endpoint = CliRunner().invoke(main, ["compile", DEMO, "-o", out, "--beam-runner", "spark"])
+    no_endpoint = CliRunner().invoke(main, ["compile", DEMO, "-o", out, "--beam-runner", "spark",
+                                            "--beam-worker-pool", "step"])
     assert no_endpoint.exit_code == 2 and "--beam-job-endpoint" in no_endpoint.stderr
     bad_secret = CliRunner().invoke(main, ["compile", DEMO, "-o", out, "--secret-env", "X=nokey"])
     assert bad_secret.exit_code == 2 and "NAME/KEY" in bad_secret.stderr

@@ -31,11 +31,11 @@ def warnings_for(ir: PipelineIR, options: CompileOptions) -> list[str]:
                 f"pass --gpu-image=IMAGE (with CUDA libraries) or .with_image('...')."
             )
     beam = options.beam
-    if beam.portable and beam.worker_pool == "step" and beam.job_endpoint:
-        host = urlsplit(f"//{beam.job_endpoint}").hostname
+    if beam.portable and beam.worker_pool == "step" and beam.endpoint:
+        host = urlsplit(f"//{beam.endpoint}").hostname
         if host not in ("localhost", "127.0.0.1", "::1"):
             found.append(
-                f"Beam worker pool 'step' with job server {beam.job_endpoint}: Beam job "
+                f"Beam worker pool 'step' with job server {beam.endpoint}: Beam job "
                 f"services hand SDK workers control endpoints on localhost, so a worker pool in "
                 f"the step's pod serves only a job service running in that pod; for a Flink or "
                 f"Spark cluster use worker pool 'cluster' (a sidecar of its TaskManagers)."

@@ -28,7 +28,7 @@ def runner_args(beam: BeamOptions, root: Root) -> tuple[str, ...]:
         return ()
     return (
         "--runner=PortableRunner",
-        f"--job_endpoint={beam.job_endpoint}",
+        f"--job_endpoint={beam.endpoint}",
         "--environment_type=EXTERNAL",
         f"--environment_config=localhost:{beam.worker_pool_port}",
         # Staged files go to shared storage: a job server's local /tmp is invisible to workers.

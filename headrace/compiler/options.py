@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from headrace.compiler import cluster
 from headrace.compiler.quantity import parse_quantity
 from headrace.errors import DefinitionError
 
@@ -54,19 +55,21 @@ class BeamOptions:
     """Where Beam-based nodes run their Beam jobs.
 
     `direct`: inside the step (Beam's DirectRunner, the pipeline's own args). `flink`/`spark`:
-    submitted to the portable job server at `job_endpoint` (HOST:PORT) with SDK workers from a
-    worker pool (`--environment_type=EXTERNAL --environment_config=localhost:PORT`). Beam's
-    job services hand SDK workers control endpoints on localhost, so the pool must share a
-    network namespace with whatever runs the job: `cluster` means the pool is a sidecar of the
-    Flink TaskManager / Spark worker pods (Beam's documented Flink-on-Kubernetes setup, deployed
-    with the cluster); `step` adds the pool as a sidecar of each Beam step's pod, for a job
-    service that runs in that pod. `nodes`: ids of the nodes that run Beam jobs (None: all).
+    submitted to the portable job server at `job_endpoint` (HOST:PORT; default with worker
+    pool `cluster`: the job server of the `flink` or `spark` overlay in `manifests/`) with SDK
+    workers from a worker pool (`--environment_type=EXTERNAL
+    --environment_config=localhost:PORT`). Beam's job services hand SDK workers control
+    endpoints on localhost, so the pool must share a network namespace with whatever runs the
+    job: `cluster` means the pool is a sidecar of the Flink TaskManager / Spark worker pods
+    (Beam's documented Flink-on-Kubernetes setup, deployed with the cluster); `step` adds the
+    pool as a sidecar of each Beam step's pod, for a job service that runs in that pod.
+    `nodes`: ids of the nodes that run Beam jobs (None: all).
     """
 
     runner: BeamRunner = "direct"
     job_endpoint: str | None = None
     worker_pool: WorkerPool = "cluster"
-    worker_pool_port: int = 50000
+    worker_pool_port: int = cluster.WORKER_POOL_PORT
     worker_cpu: str = "1"
     worker_memory: str = "2Gi"
     # Where the job's artifacts are staged; None: `<pipeline root>/_beam_artifacts`, so a job
@@ -90,12 +93,13 @@ class BeamOptions:
                 f"the direct runner runs inside the step."
             )
         if self.runner != "direct":
-            if not self.job_endpoint:
+            if not self.endpoint:
                 raise DefinitionError(
-                    f"Beam runner {self.runner!r} needs the job server's endpoint, e.g. "
-                    f"--beam-job-endpoint={self.runner}-job-server.flink.svc:8099."
+                    f"Beam runner {self.runner!r} with worker pool 'step' needs the job "
+                    f"server's endpoint, e.g. --beam-job-endpoint=localhost:8099 for a job "
+                    f"service in the step's pod."
                 )
-            if not _HOST_PORT.fullmatch(self.job_endpoint):
+            if self.job_endpoint and not _HOST_PORT.fullmatch(self.job_endpoint):
                 raise DefinitionError(
                     f"Beam job endpoint {self.job_endpoint!r} must be HOST:PORT, e.g. "
                     f"flink-job-server:8099 (no scheme)."
@@ -111,28 +115,44 @@ class BeamOptions:
     def portable(self) -> bool:
         return self.runner != "direct"
 
+    @property
+    def endpoint(self) -> str | None:
+        """The job server Beam jobs go to: `job_endpoint`, else (for worker pool `cluster`) the
+        overlay's job-server Service. Resolved on use, so changing `runner` alone (a CLI flag
+        over a file's options) never keeps the other runner's default endpoint."""
+        if self.job_endpoint or not self.portable or self.worker_pool != "cluster":
+            return self.job_endpoint
+        return cluster.JOB_ENDPOINTS[self.runner]
+
 
 @dataclass(frozen=True, kw_only=True)
 class CompileOptions:
-    """Everything the compiler needs besides the IR; None means "take it from the IR" or "omit".
+    """Everything the compiler needs besides the IR. The defaults target the cluster that
+    `manifests/` sets up (names in `headrace.compiler.cluster`), so a bare compile runs there.
 
     `pipeline_root`: an object-store URI (gs://, s3://, ...) or an absolute path on the
-    PersistentVolumeClaim `root_volume_claim`, mounted at that path in every step.
+    PersistentVolumeClaim `root_volume_claim`, mounted at that path in every step. None: the
+    IR's root if it is an object-store URI, else `cluster.PIPELINE_ROOT` (an IR path is where
+    the pipeline ran on someone's machine, which means nothing in the cluster).
     `metadata`: `mysql://user@host:port/db` (the password comes from `mysql_password_secret`)
-    or `grpc://host:port` (Kubeflow's metadata-grpc-service).
+    or `grpc://host:port` (Kubeflow's metadata-grpc-service). None: the IR's if it is one of
+    those, else `cluster.METADATA_URL` (the base manifests' MySQL).
     """
 
     image: str | None = None
     gpu_image: str | None = None  # for steps that ask for GPUs; default: `image`
     image_pull_policy: Literal["Always", "IfNotPresent", "Never"] | None = None
     image_pull_secrets: tuple[str, ...] = ()  # Secrets holding private-registry credentials
-    namespace: str | None = None
-    service_account: str | None = None
+    namespace: str | None = cluster.NAMESPACE  # None: the submitter's
+    service_account: str | None = cluster.SERVICE_ACCOUNT  # None: the namespace's default
     generate_name: str | None = None  # default: the pipeline's name
     pipeline_root: str | None = None
-    root_volume_claim: str | None = None
+    # Mounted only for a path root; an object-store root needs none (and naming a claim other
+    # than this default next to one is a mistake the compiler reports).
+    root_volume_claim: str | None = cluster.PIPELINE_ROOT_CLAIM
     metadata: str | None = None
-    mysql_password_secret: SecretRef = SecretRef(name="headrace-mysql", key="password")
+    mysql_password_secret: SecretRef = SecretRef(
+        name=cluster.MYSQL_SECRET, key=cluster.MYSQL_PASSWORD_KEY)
     env: Mapping[str, str] = field(default_factory=dict)  # plain values, never secrets
     secret_env: Mapping[str, SecretRef] = field(default_factory=dict)
     beam: BeamOptions = BeamOptions()

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from headrace.compiler import cluster
 from headrace.compiler.options import CompileOptions
 from headrace.errors import DefinitionError
 from headrace.ir import PipelineIR
 
 ROOT_VOLUME = "pipeline-root"
 PASSWORD_ENV = "HEADRACE_MYSQL_PASSWORD"  # the entrypoint's metadata layer reads this variable
-_URL_EXAMPLES = "mysql://user@mysql.kubeflow:3306/metadb or grpc://metadata-grpc-service:8080"
+_URL_EXAMPLES = f"{cluster.METADATA_URL} or {cluster.METADATA_GRPC_URL}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,15 +28,16 @@ class Root:
 
 
 def pipeline_root(ir: PipelineIR, options: CompileOptions) -> Root:
-    root = options.pipeline_root or ir.root
+    """`--pipeline-root`, else the IR's root if it is an object-store URI, else the base
+    manifests' claim path (an IR path is where the pipeline ran locally)."""
+    root = options.pipeline_root or (
+        ir.root if ir.root and "://" in ir.root else cluster.PIPELINE_ROOT)
     fix = (
         "pass an object-store URI (--pipeline-root=gs://bucket/path) or an absolute path on a "
         "PersistentVolumeClaim (--pipeline-root=/mnt/pipelines --root-pvc=CLAIM)"
     )
-    if not root:
-        raise DefinitionError(f"Pipeline {ir.name!r} has no pipeline root for the cluster; {fix}.")
     if "://" in root:
-        if options.root_volume_claim:
+        if options.root_volume_claim not in (None, cluster.PIPELINE_ROOT_CLAIM):
             raise DefinitionError(
                 f"Pipeline root {root!r} is an object-store URI; a PVC "
                 f"({options.root_volume_claim!r}) only makes sense for a path root."
@@ -73,13 +75,7 @@ class Metadata:
 
 def metadata(ir: PipelineIR, options: CompileOptions) -> Metadata:
     """The metadata URL for every step; MySQL's password travels as a secretKeyRef only."""
-    url = options.metadata or ir.metadata
-    if not url:
-        raise DefinitionError(
-            f"Pipeline {ir.name!r} has no metadata URL for the cluster, where every step must "
-            f"share one store; pass --metadata={_URL_EXAMPLES.split(' or ')[0]} (password from "
-            f"a Secret) or --metadata=grpc://metadata-grpc-service:8080."
-        )
+    url = options.metadata or _shared(ir.metadata) or cluster.METADATA_URL
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme == "sqlite":
@@ -114,3 +110,8 @@ def metadata(ir: PipelineIR, options: CompileOptions) -> Metadata:
         "valueFrom": {"secretKeyRef": {"name": secret.name, "key": secret.key}},
     }
     return Metadata(url=url, env=(env,))
+
+
+def _shared(url: str | None) -> str | None:
+    """The IR's metadata URL if pods can share it; a SQLite file is this machine's store."""
+    return url if url and urlsplit(url).scheme.lower() in ("mysql", "grpc") else None

@@ -111,7 +111,8 @@ def test_staging_outside_shared_storage_is_refused():
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [
-    ({"runner": "flink"}, r"needs the job server's endpoint, e.g. --beam-job-endpoint="),
+    ({"runner": "flink", "worker_pool": "step"},
+     r"with worker pool 'step' needs the job server's endpoint, e.g. --beam-job-endpoint="),
     ({"runner": "flink", "job_endpoint": "http://js:8099"}, r"must be HOST:PORT"),
     ({"runner": "direct", "job_endpoint": "js:8099"}, r"needs runner flink or spark"),
     ({"runner": "dataflow"}, r"is not one of direct, flink, spark"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from headrace import Pipeline
-from headrace.compiler import CompileOptions, SecretRef
+from headrace.compiler import CompileOptions, SecretRef, cluster
 from headrace.errors import DefinitionError
 from headrace.ir import build
 from tests.compiler.helpers import BASE, compile_doc, env_of, flags, template
@@ -111,12 +111,22 @@ def test_storage_mistakes_are_definition_errors_with_the_fix(changes, match):
         compile_doc(penguin(), **changes)
 
 
-def test_no_root_or_metadata_anywhere_says_what_to_pass():
+def test_with_no_root_or_metadata_anywhere_the_base_manifests_serve():
     ir = build(Pipeline(name="bare", components=[CsvExampleGen()]))
-    with pytest.raises(DefinitionError, match=r"no pipeline root for the cluster"):
-        compile_doc(ir, CompileOptions(image="i", metadata=BASE.metadata))
-    with pytest.raises(DefinitionError, match=r"no metadata URL for the cluster"):
-        compile_doc(ir, CompileOptions(image="i", pipeline_root="gs://b/r"))
+    doc = compile_doc(ir, CompileOptions(image="i"))
+    c = template(doc, "CsvExampleGen")["container"]
+    assert flags(c, "root") == [cluster.PIPELINE_ROOT]
+    assert flags(c, "metadata") == [cluster.METADATA_URL]
+    assert doc["spec"]["volumes"] == [{"name": "pipeline-root", "persistentVolumeClaim": {
+        "claimName": cluster.PIPELINE_ROOT_CLAIM}}]
+
+
+def test_a_local_ir_root_and_sqlite_metadata_give_way_to_the_cluster_ones():
+    ir = build(Pipeline(name="p", components=[CsvExampleGen()], pipeline_root="/home/me/root",
+                        metadata="sqlite:///home/me/root/metadata.sqlite"))
+    c = template(compile_doc(ir, CompileOptions(image="i")), "CsvExampleGen")["container"]
+    assert flags(c, "root") == [cluster.PIPELINE_ROOT]
+    assert flags(c, "metadata") == [cluster.METADATA_URL]
 
 
 def test_the_ir_root_and_metadata_serve_when_no_option_overrides_them():
@@ -175,5 +185,6 @@ def test_override_skips_flags_not_given_and_reaches_into_the_beam_options():
                             beam_job_endpoint="flink:8099", beam_worker_pool=None)
     assert options.image == BASE.image and options.namespace == "ml"
     assert (options.beam.runner, options.beam.job_endpoint) == ("flink", "flink:8099")
+    assert BASE.override(beam_runner="spark").beam.endpoint == cluster.JOB_ENDPOINTS["spark"]
     with pytest.raises(DefinitionError, match=r"needs the job server's endpoint"):
-        BASE.override(beam_runner="spark")
+        BASE.override(beam_runner="spark", beam_worker_pool="step")
