@@ -288,15 +288,18 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
 @click.option("--image-pull-policy", type=click.Choice(["Always", "IfNotPresent", "Never"]))
 @click.option("--image-pull-secret", "image_pull_secrets", multiple=True, metavar="SECRET",
               help="A Secret with registry credentials (repeatable).")
-@click.option("--namespace", help="Kubernetes namespace of the workflow.")
-@click.option("--service-account", help="Service account of the steps' pods.")
+@click.option("--namespace", help="Kubernetes namespace of the workflow (default: headrace, "
+              "the manifests').")
+@click.option("--service-account", help="Service account of the steps' pods (default: "
+              "headrace-workflow).")
 @click.option("--generate-name", help="Prefix of the workflow's name (default: the pipeline's).")
 @click.option("--pipeline-root", help="Pipeline root in the cluster: a path on --root-pvc, or "
-              "an object-store URI (gs://, s3://).")
+              "an object-store URI (gs://, s3://); default /mnt/headrace.")
 @click.option("--root-pvc", "root_volume_claim", metavar="CLAIM",
-              help="PersistentVolumeClaim mounted at the pipeline root.")
+              help="PersistentVolumeClaim mounted at the pipeline root (default "
+              "headrace-pipeline-root).")
 @click.option("--metadata", help="MLMD in the cluster: mysql://USER@HOST:PORT/DB or "
-              "grpc://HOST:PORT (Kubeflow's metadata-grpc-service).")
+              "grpc://HOST:PORT (default: the manifests' mysql://headrace@mysql:3306/metadb).")
 @click.option("--mysql-password-secret", metavar="SECRET/KEY",
               help="Secret holding the MySQL password (default headrace-mysql/password).")
 @click.option("--env", "env", multiple=True, metavar="NAME=VALUE",
@@ -305,7 +308,8 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
               help="An environment variable taken from a Secret (repeatable).")
 @click.option("--beam-runner", type=click.Choice(["direct", "flink", "spark"]),
               help="Where Beam jobs run: inside the step, or on a Flink or Spark job server.")
-@click.option("--beam-job-endpoint", metavar="HOST:PORT", help="The Beam job server.")
+@click.option("--beam-job-endpoint", metavar="HOST:PORT", help="The Beam job server (default: "
+              "the flink/spark overlay's, flink-job-server:8099 or spark-job-server:8099).")
 @click.option("--beam-worker-pool", type=click.Choice(["cluster", "step"]),
               help="SDK worker pool: sidecar of the Flink/Spark workers, or of each Beam step.")
 @click.option("--beam-worker-pool-port", type=click.IntRange(1, 65535))
