@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,13 +17,11 @@ from headrace.ir import build
 from headrace.metadata import open_store
 from headrace.runner import LocalRunner
 from headrace.runner.local import RunSummary
+from tests.examples.example_runs import REPO, UPSTREAM, outcomes, props, run_compiled
 
-REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "penguin"
 example = import_file(str(EXAMPLE / "pipeline.py"))
 
-UPSTREAM = ["CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "Transform",
-            "Trainer"]
 # The serving signature of the sabotaged module predicts class 0 for every penguin.
 ALWAYS_ADELIE = 'return {"outputs": tf.one_hot(tf.zeros_like(parsed_features["body_mass_g"][:, 0], tf.int32), 3)}'  # noqa: E501
 
@@ -39,15 +35,6 @@ class Runs:
     worse: RunSummary
     versions_before_worse: list[str]
     versions_after_worse: list[str]
-
-
-def _props(summary: RunSummary, node: str, port: str) -> dict:
-    [artifact] = summary.results[node].outputs[port]
-    return artifact.properties
-
-
-def _outcomes(summary: RunSummary) -> dict[str, str]:
-    return {node: r.outcome for node, r in summary.results.items()}
 
 
 @pytest.fixture(scope="module")
@@ -83,36 +70,36 @@ def _versions(serving: Path) -> list[str]:
 
 
 def test_cold_run_trains_evaluates_and_pushes_the_first_model(runs):
-    assert all(_outcomes(runs.cold)[n] == "executed" for n in [*UPSTREAM, "Evaluator", "Pusher"])
-    blessing = _props(runs.cold, "Evaluator", "blessing")
+    assert all(outcomes(runs.cold)[n] == "executed" for n in [*UPSTREAM, "Evaluator", "Pusher"])
+    blessing = props(runs.cold, "Evaluator", "blessing")
     assert blessing["blessed"] is True
     assert blessing["reason"].startswith("no baseline yet (first run)")
-    pushed = _props(runs.cold, "Pusher", "pushed_model")
+    pushed = props(runs.cold, "Pusher", "pushed_model")
     assert pushed["pushed"] is True
     assert (Path(pushed["pushed_destination"]) / "saved_model.pb").is_file()
-    rows = json.loads(_props(runs.cold, "CsvExampleGen", "examples")["rows_per_split"])
+    rows = json.loads(props(runs.cold, "CsvExampleGen", "examples")["rows_per_split"])
     assert sum(rows.values()) == 334
 
 
 def test_unchanged_runs_are_served_from_cache(runs):
     # Run 2 reuses everything up to the Trainer; the Evaluator runs once more because its baseline
     # now exists (the model it blessed), as in TFX, and the same model is not pushed again.
-    again = _outcomes(runs.again)
+    again = outcomes(runs.again)
     assert all(again[n] == "cached" for n in UPSTREAM), again
-    assert _props(runs.again, "Pusher", "pushed_model")["reason"].startswith("already pushed")
+    assert props(runs.again, "Pusher", "pushed_model")["reason"].startswith("already pushed")
     # From then on, nothing runs.
-    third = _outcomes(runs.third)
+    third = outcomes(runs.third)
     assert all(third[n] == "cached" for n in [*UPSTREAM, "Evaluator", "Pusher"]), third
 
 
 def test_more_training_steps_train_again_and_are_judged_against_the_pushed_model(runs):
-    longer = _outcomes(runs.longer)
+    longer = outcomes(runs.longer)
     assert longer["Trainer"] == "executed" and longer["Transform"] == "cached"
     [baseline] = runs.longer.results["latest_blessed_model_resolver"].outputs["model"]
     [first] = runs.cold.results["Trainer"].outputs["model"]
     assert baseline.id == first.id
-    blessing = _props(runs.longer, "Evaluator", "blessing")
-    pushed = _props(runs.longer, "Pusher", "pushed_model")
+    blessing = props(runs.longer, "Evaluator", "blessing")
+    pushed = props(runs.longer, "Pusher", "pushed_model")
     assert pushed["pushed"] is blessing["blessed"]
     assert blessing["reason"]
     if not blessing["blessed"]:
@@ -120,12 +107,12 @@ def test_more_training_steps_train_again_and_are_judged_against_the_pushed_model
 
 
 def test_a_model_made_worse_is_not_pushed_and_the_reason_says_why(runs):
-    blessing = _props(runs.worse, "Evaluator", "blessing")
+    blessing = props(runs.worse, "Evaluator", "blessing")
     assert blessing["blessed"] is False
     reason = blessing["reason"]
     assert "sparse_categorical_accuracy" in reason and "below the lower bound 0.6" in reason
     assert "slice species=" in reason
-    pushed = _props(runs.worse, "Pusher", "pushed_model")
+    pushed = props(runs.worse, "Pusher", "pushed_model")
     assert pushed["pushed"] is False and "not blessed" in pushed["reason"]
     assert runs.versions_before_worse  # the earlier runs did push
     assert runs.versions_after_worse == runs.versions_before_worse
@@ -133,30 +120,10 @@ def test_a_model_made_worse_is_not_pushed_and_the_reason_says_why(runs):
 
 @pytest.mark.mysql
 def test_the_compiled_penguin_workflow_runs_step_by_step(tmp_path, mysql_url):
-    from headrace.compiler import CompileOptions, SecretRef, compile_pipeline
-    from tests.compiler.harness import run_workflow
-
-    secret = SecretRef(name="mlmd-mysql", key="password")
     root = tmp_path / "pipelines"  # stands in for the PVC, mounted at the same path
     root.mkdir()
     pipeline = example.create_pipeline(str(root))  # pushes to {pipeline_root}/serving/penguin
-    options = CompileOptions(
-        image="headrace:test", pipeline_root=str(root), root_volume_claim="headrace-pipelines",
-        metadata=mysql_url, mysql_password_secret=secret,
-        ui_metadata_path=str(tmp_path / "ui" / "mlpipeline-ui-metadata.json"),
-    )
-    text = compile_pipeline(build(pipeline), options)
-    steps = run_workflow(
-        text, workflow_name="penguin-e2e-x1", cwd=REPO,
-        secrets={secret.name: {secret.key: os.environ["HEADRACE_MYSQL_PASSWORD"]}},
-    )
-    assert len(steps) == 9 and all(s.attempts[-1].exit_code == 0 for s in steps)
-    shown = subprocess.run(
-        [sys.executable, "-m", "headrace", "runs", "show", "penguin-e2e-x1",
-         "--metadata", mysql_url, "--json"],
-        capture_output=True, text=True, cwd=REPO, check=True,
-    )
-    executions = {e["node_id"]: e for e in json.loads(shown.stdout)["executions"]}
+    executions = run_compiled(pipeline, root, mysql_url, "penguin-e2e-x1")
     assert {e["state"] for n, e in executions.items() if n in UPSTREAM} == {"COMPLETE"}
     [pushed] = executions["Pusher"]["outputs"]["pushed_model"]
     assert pushed["properties"]["pushed"] is True
