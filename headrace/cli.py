@@ -23,8 +23,25 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="headrace")
-def main() -> None:
+@click.option("-v", "--verbose", is_flag=True,
+              help="Show TensorFlow's and Beam's own info logs and library deprecation warnings.")
+def main(verbose: bool) -> None:
     """Headrace: TFX-style ML pipelines, run locally or compiled to one Argo Workflow."""
+    if not verbose:
+        _quiet_libraries()
+
+
+def _quiet_libraries() -> None:
+    """Keep the libraries' chatter (TensorFlow's C++ info logs, Python-version and deprecation
+    notices from google-auth, TF and Beam) out of the run's output; their errors still show."""
+    import logging
+    import warnings
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # read when TensorFlow loads
+    for category in (FutureWarning, DeprecationWarning, PendingDeprecationWarning):
+        warnings.filterwarnings("ignore", category=category)
+    for name in ("tensorflow", "apache_beam", "absl"):
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def _store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -283,8 +300,10 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
 @click.argument("pipeline_file", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
               help="Where to write the Argo Workflow YAML ('-' for standard output).")
-@click.option("--image", help="Container image of the steps.")
-@click.option("--gpu-image", help="Image of the steps that ask for GPUs (default: --image).")
+@click.option("--image", help="Container image of the steps (default: the one `headrace image "
+              "build` makes from this installation; `headrace image name` prints it).")
+@click.option("--gpu-image", help="Image of the steps that ask for GPUs (default: --image if "
+              "given, else `headrace image name --gpu`).")
 @click.option("--image-pull-policy", type=click.Choice(["Always", "IfNotPresent", "Never"]))
 @click.option("--image-pull-secret", "image_pull_secrets", multiple=True, metavar="SECRET",
               help="A Secret with registry credentials (repeatable).")
@@ -353,7 +372,7 @@ def compile_command(pipeline_file: str, output: str, **flags: Any) -> None:
         flags["secret_env"] = {**options.secret_env, **secret_env} or None
         flags["ui_metadata"] = False if flags.pop("no_ui_metadata") else None
         flags["enforce_limits"] = False if flags.pop("no_limit_check") else None
-        options = options.override(**flags)
+        options = _default_images(options.override(**flags), ir)
         compiled = compile_workflow(ir, options)
     except HeadraceError as exc:
         _fail(str(exc))
@@ -366,6 +385,19 @@ def compile_command(pipeline_file: str, output: str, **flags: Any) -> None:
         f.write(compiled.yaml)
     size = len(compiled.yaml.encode())
     err.print(f"Wrote {output}: {len(ir.nodes)} steps, {size / 1024:.1f} KiB.")
+
+
+def _default_images(options: Any, ir: Any) -> Any:
+    """No image from the flags or the pipeline file: the images `headrace image build` makes
+    from this installation (headrace.images says how they are named, in a checkout and inside
+    the image alike). Steps that name their own image (`.with_image`) need no default."""
+    if options.image or all(node.image for node in ir.nodes):
+        return options
+    from headrace import images
+
+    return options.override(
+        image=images.image_name("cpu"), gpu_image=options.gpu_image or images.image_name("gpu")
+    )
 
 
 @main.command()
@@ -413,3 +445,48 @@ def submit(workflow_file: str, namespace: str | None, watch: bool, timeout: floa
     console.print(f"Workflow [bold]{done.name}[/bold] in {done.namespace}: {phase}{message}")
     if watch and done.phase in ("Failed", "Error"):
         sys.exit(1)
+
+
+# -- container images --------------------------------------------------------------------------
+
+
+def _image_flags(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option("--repository", envvar="HEADRACE_IMAGE_REPOSITORY", metavar="REPO",
+                      help="Repository the images are named under, e.g. registry.example.com/ml "
+                      "(or $HEADRACE_IMAGE_REPOSITORY; default: headrace).")(fn)
+    fn = click.option("--beam", is_flag=True,
+                      help="The Beam SDK worker-pool image (Flink/Spark worker sidecar).")(fn)
+    return click.option("--gpu", is_flag=True, help="The CUDA/cuDNN image for GPU steps.")(fn)
+
+
+@main.group()
+def image() -> None:
+    """Build and name Headrace's container images (tagged by a hash of their sources)."""
+
+
+@image.command("name")
+@_image_flags
+def image_name_command(gpu: bool, beam: bool, repository: str | None) -> None:
+    """Print the image name `image build` gives, and `compile` defaults to, without building."""
+    from headrace import images
+
+    try:
+        click.echo(images.image_name(images.variant_key(gpu=gpu, beam=beam), repository))
+    except HeadraceError as exc:
+        _fail(str(exc))
+
+
+@image.command("build")
+@_image_flags
+@click.option("--push", is_flag=True, help="Push the image after building it (`docker login` "
+              "to the registry first).")
+def image_build(gpu: bool, beam: bool, repository: str | None, push: bool) -> None:
+    """Build the CPU image (or --gpu, --beam) with the local Docker engine ($DOCKER_HOST)."""
+    from headrace import images
+
+    try:
+        built = images.build(images.variant_key(gpu=gpu, beam=beam), repo=repository, push=push,
+                             log=lambda line: err.print(line, markup=False))
+    except HeadraceError as exc:
+        _fail(str(exc))
+    console.print(f"{'Built and pushed' if built.pushed else 'Built'} [bold]{built.name}[/bold]")

@@ -6,6 +6,7 @@ HeadraceError
 ├── PipelineFileError      a pipeline file cannot be loaded or defines no pipeline
 ├── MetadataError          ML Metadata failed (infrastructure: a retry may help)
 │   └── MetadataConnectionError   the store cannot be reached or opened
+├── ImageError             a container image cannot be named, built or pushed (says how to fix)
 ├── ExecutionError         a node could not run
 │   ├── UserCodeError      the component's own code raised (keeps the original traceback)
 │   └── InputResolutionError  an upstream output is missing from this run
@@ -33,6 +34,10 @@ class MetadataError(HeadraceError):
 
 class MetadataConnectionError(MetadataError):
     """The metadata store cannot be reached or opened."""
+
+
+class ImageError(HeadraceError):
+    """A container image cannot be named, built or pushed (no Docker engine, no source tree)."""
 
 
 class ExecutionError(HeadraceError):
