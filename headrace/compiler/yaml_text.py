@@ -20,8 +20,9 @@ _PLAIN = re.compile(r"(?:[A-Za-z_/]|--?[A-Za-z])[-A-Za-z0-9_./=(),;+$~^@ :{}\[\]
 _PRINTABLE = re.compile("[\x20-\x7e\xa0-\ud7ff\ue000-\ufffd]*")
 # YAML 1.1 reads these words (any case) as booleans or null; '.inf'/'.nan' as floats.
 _SPECIAL = re.compile(r"(?i:y|n|yes|no|true|false|on|off|null|~|\.inf|\.nan)")
-# JSON leaves these raw, but YAML treats them as line breaks or forbids them unescaped.
-_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff]")
+# JSON leaves these raw, but YAML treats them as line breaks or forbids them unescaped
+# (C1 controls, line/paragraph separators, the BOM, lone surrogates, the non-characters FFFE/FFFF).
+_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]")
 _plain_cache: dict[str, str] = {}
 
 
