@@ -13,7 +13,8 @@ TRICKY = ["", " ", "-", "--", "-m", "--flag=x", "- x", "a: b", "a:", ":a", "#x",
           "-.inf", ".nan", "1", "-1", "0x1f", "0o17", "017", "1e3", "1_000", "1:20", "2001-12-14",
           "=", "<<", "*a", "&a", "!tag", "|", ">", "%x", "@x", "`x", "'q'", '"q"', "{{x}}",
           "[a]", "{a: b}", "é", "\u2028", "\x85", "\ufeff", "tab\there", "line\nbreak",
-          "\ufffe", "\uffff", "x\ud800", "\U0001f600", "trailing ", " leading", "2Gi", "500m", "1.5", ".5", "/mnt/x", "gs://b/p", "---", "..."]
+          "\ufffe", "\uffff", "x\ud800", "\U0001f600", "trailing ", " leading", "2Gi", "500m",
+          "1.5", ".5", "/mnt/x", "gs://b/p", "---", "..."]
 scalars = st.one_of(
     st.sampled_from(TRICKY), st.text(max_size=30), st.integers(), st.booleans(), st.none(),
     st.floats(allow_nan=False),
