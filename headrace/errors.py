@@ -2,14 +2,20 @@
 
 HeadraceError
 ├── DefinitionError        a pipeline or component is defined wrongly (raised while building;
-│                          names the node and port, says what was expected and the fix)
+│   │                      names the node and port, says what was expected and the fix)
+│   ├── UserModuleError    a module file / function path cannot be loaded (components)
+│   └── WorkflowTooLarge   compiled YAML over a Kubernetes/Argo size limit (compiler)
 ├── PipelineFileError      a pipeline file cannot be loaded or defines no pipeline
 ├── MetadataError          ML Metadata failed (infrastructure: a retry may help)
 │   └── MetadataConnectionError   the store cannot be reached or opened
 ├── ImageError             a container image cannot be named, built or pushed (says how to fix)
 ├── ExecutionError         a node could not run
 │   ├── UserCodeError      the component's own code raised (keeps the original traceback)
-│   └── InputResolutionError  an upstream output is missing from this run
+│   ├── InputResolutionError  an upstream output is missing from this run
+│   └── DataError          bad data or artifact contents (components.data_errors)
+│       ├── AnomaliesFoundError  ExampleValidator(fail_on_anomalies=True) found anomalies
+│       └── ExampleGenError      bad ExampleGen input: names the file, the line and the fix
+├── DeployError            uploading to KFP or submitting to Argo failed (compiler)
 └── RunFailed              a run stopped because a node failed (names it and how to resume)
 """
 
