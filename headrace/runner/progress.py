@@ -6,6 +6,7 @@ import threading
 
 from rich.console import Console
 
+from headrace.errors import HeadraceError
 from headrace.launcher import CACHED, DONE_BEFORE, RESOLVED, LaunchResult
 from headrace.runner.local import RunSummary
 
@@ -48,7 +49,9 @@ class ConsoleReporter:
     def node_failed(self, node_id: str, error: BaseException) -> None:
         self._say(f"  [red]✗[/red] {node_id} failed: {error}")
         detail = getattr(error, "user_traceback", "")
-        if detail:
+        # An error a component raised on purpose (bad data, a bad module file) already says
+        # where and what to do; its traceback stays in ML Metadata (`headrace runs show`).
+        if detail and not isinstance(error.__cause__, HeadraceError):
             self._say(f"[dim]{detail.rstrip()}[/dim]")
 
 
