@@ -184,11 +184,27 @@ def classify(column: pa.Array, current: ColumnType) -> ColumnType:
     """The smallest type holding `current` and every value of a string column."""
     if current is ColumnType.STRING or column.null_count == len(column):
         return current
-    if current in (ColumnType.UNKNOWN, ColumnType.INT) and _parses_as(column, pa.int64()):
+    # One value decides cheaply what it rules out: a failed Arrow cast costs milliseconds (it
+    # builds an error message), and most columns that are not numbers say so in their first
+    # value. Python's parsers accept at least what Arrow's do, so this never rules out too much.
+    first = next(v for v in column if v.is_valid).as_py().strip()
+    if (current in (ColumnType.UNKNOWN, ColumnType.INT) and _python_parses(first, int)
+            and _parses_as(column, pa.int64())):
         return current.join(ColumnType.INT)
-    if _parses_as(column, pa.float64()):
+    if _python_parses(first, float) and _parses_as(column, pa.float64()):
         return current.join(ColumnType.FLOAT)
     return ColumnType.STRING
+
+
+def _python_parses(text: str, kind: type) -> bool:
+    parsers = [kind] if kind is float else [int, lambda t: int(t, 0)]  # Arrow reads 0x1F too
+    for parse in parsers:
+        try:
+            parse(text)
+            return True
+        except ValueError:
+            pass
+    return False
 
 
 def ends_inside_quotes(unit: WorkUnit, last: pa.RecordBatch | None) -> bool:
