@@ -14,6 +14,8 @@ import ctypes.util
 import threading
 import zlib
 
+import numpy as np
+
 
 class _Compressor:
     """One libdeflate compressor, freed with its thread's local storage."""
@@ -41,7 +43,7 @@ class _LibDeflate:
         library.libdeflate_gzip_compress.restype = ctypes.c_size_t
         library.libdeflate_gzip_compress.argtypes = [
             ctypes.c_void_p,
-            ctypes.c_char_p,
+            ctypes.c_void_p,
             ctypes.c_size_t,
             ctypes.c_void_p,
             ctypes.c_size_t,
@@ -51,18 +53,23 @@ class _LibDeflate:
         # ends (work units start and stop their own compression threads).
         self._local = threading.local()
 
-    def compress(self, data: bytes, level: int) -> bytes:
+    def compress(self, data: bytes | memoryview, level: int) -> memoryview:
         compressors = self._local.__dict__.setdefault("by_level", {})
         compressor = compressors.get(level)
         if compressor is None:
             compressor = compressors[level] = _Compressor(self._library, level)
         handle = compressor.handle
-        bound = self._library.libdeflate_gzip_compress_bound(handle, len(data))
-        out = ctypes.create_string_buffer(bound)
-        size = self._library.libdeflate_gzip_compress(handle, data, len(data), out, bound)
+        # numpy views, not ctypes buffers: any buffer goes in without a copy (Arrow's are
+        # read-only) and the output is not zero-filled first; the result views `out`.
+        source = np.frombuffer(data, np.uint8)
+        bound = self._library.libdeflate_gzip_compress_bound(handle, len(source))
+        out = np.empty(bound, np.uint8)
+        size = self._library.libdeflate_gzip_compress(
+            handle, source.ctypes.data, len(source), out.ctypes.data, bound
+        )
         if size == 0:
             raise RuntimeError("libdeflate: output buffer too small")
-        return out.raw[:size]
+        return memoryview(out[:size])
 
 
 def _load() -> _LibDeflate | None:
@@ -79,8 +86,8 @@ _LIBDEFLATE = _load()
 BACKEND = "libdeflate" if _LIBDEFLATE is not None else "zlib"
 
 
-def compress_member(data: bytes, level: int) -> bytes:
-    """`data` as one complete gzip member (levels 0-9 as for zlib)."""
+def compress_member(data: bytes | memoryview, level: int) -> bytes | memoryview:
+    """`data` (any buffer) as one complete gzip member (levels 0-9 as for zlib)."""
     if _LIBDEFLATE is not None and level > 0:
         return _LIBDEFLATE.compress(data, level)
     return zlib.compress(data, level, 31)

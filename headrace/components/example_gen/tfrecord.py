@@ -119,7 +119,9 @@ class GzipShardWriter:
         self._max_pending = max_pending
         self._buffer: list[bytes | memoryview] = []
         self._buffered = 0
-        self._pending: collections.deque[concurrent.futures.Future[bytes]] = collections.deque()
+        self._pending: collections.deque[concurrent.futures.Future[bytes | memoryview]] = (
+            collections.deque()
+        )
         self._wrote_member = False
         self.records = 0
 
@@ -131,7 +133,8 @@ class GzipShardWriter:
             self._submit()
 
     def _submit(self) -> None:
-        data = b"".join(self._buffer)
+        # A batch's framed rows usually fill a member alone: compress them where they lie.
+        data = self._buffer[0] if len(self._buffer) == 1 else b"".join(self._buffer)
         self._buffer, self._buffered = [], 0
         self._pending.append(self._pool.submit(compress_member, data, self._level))
         while len(self._pending) > self._max_pending:
