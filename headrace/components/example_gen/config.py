@@ -116,7 +116,7 @@ class EngineOptions:
       shard per split.
     block_bytes: bytes of CSV parsed at a time; bounds the memory of one work unit.
     batch_rows: rows per batch read from Parquet, TFRecord or a custom reader.
-    compression_level: deflate level of the gzipped TFRecords (1 is the fastest).
+    compression_level: ISA-L deflate level of the gzipped TFRecords, 0-3 (1: the default).
     gzip_member_bytes: uncompressed bytes per gzip member; members compress in parallel.
     threads: threads encoding and compressing in each work unit (default: the CPUs, divided
       among the workers when beam_args run the DirectRunner in several processes).
@@ -132,8 +132,11 @@ class EngineOptions:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "beam_args", tuple(self.beam_args))
-        if not 0 <= self.compression_level <= 9:
-            raise ExampleGenError("compression_level must be between 0 and 9")
+        if not 0 <= self.compression_level <= 3:
+            raise ExampleGenError(
+                f"compression_level {self.compression_level} is not an ISA-L deflate level: use "
+                f"0 to 3 (1, the default, is the fastest that still compresses well)"
+            )
         if self.threads is not None and self.threads <= 0:
             raise ExampleGenError("threads must be positive")
         for what in ("unit_bytes", "block_bytes", "batch_rows", "gzip_member_bytes"):
