@@ -123,7 +123,7 @@ class EngineOptions:
     """
 
     beam_args: tuple[str, ...] = ()
-    unit_bytes: int = 32 << 20
+    unit_bytes: int = 128 << 20  # in-process Beam runs units one after another: few, large ones
     block_bytes: int = 4 << 20
     batch_rows: int = 32768
     compression_level: int = 1
