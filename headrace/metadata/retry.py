@@ -24,8 +24,10 @@ _TRANSIENT_TEXT = (
     "server has gone away",
     "try restarting transaction",
     "lock wait timeout",
-    # Several processes creating the schema of an empty database at once: MLMD asks to retry.
+    # Several processes creating the schema of an empty database at once: MLMD asks to retry,
+    # or gives up after its own few retries of SQLite's busy database.
     "please retry",
+    "concurrent writes aborted",
 )
 
 
