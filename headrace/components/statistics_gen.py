@@ -111,13 +111,15 @@ def _type_empty_features(stats: Any, column_types: dict[str, str]) -> bool:
     changed = False
     for feature in stats.features:
         kind = kinds.get(column_types.get(".".join(feature.path.step) or feature.name))
-        common = feature.string_stats.common_stats
-        if kind is None or feature.type != feature.STRING or common.num_non_missing:
+        if kind is None or feature.type != feature.STRING:
             continue
-        common = type(common)()
+        if feature.string_stats.common_stats.num_non_missing:
+            continue
+        # A copy first: setting num_stats clears string_stats (they are one oneof).
+        common = statistics_pb2.CommonStatistics()
         common.CopyFrom(feature.string_stats.common_stats)
         feature.type = kind
-        feature.num_stats.common_stats.CopyFrom(common)  # also clears string_stats (a oneof)
+        feature.num_stats.common_stats.CopyFrom(common)
         changed = True
     return changed
 

@@ -119,9 +119,7 @@ class GzipShardWriter:
         self._max_pending = max_pending
         self._buffer: list[bytes | memoryview] = []
         self._buffered = 0
-        self._pending: collections.deque[concurrent.futures.Future[bytes | memoryview]] = (
-            collections.deque()
-        )
+        self._pending: collections.deque[concurrent.futures.Future[bytes]] = collections.deque()
         self._wrote_member = False
         self.records = 0
 
