@@ -19,10 +19,9 @@ from headrace.types.artifact import Artifact
 Artifacts = dict[str, list[Artifact]]
 
 
-def resolve_parameters(
-    ir: PipelineIR, node: NodeIR, runtime_values: Mapping[str, Any]
-) -> dict[str, Any]:
-    """Parameter values, with runtime parameters taken from this run's values or defaults."""
+def check_runtime_values(ir: PipelineIR, runtime_values: Mapping[str, Any]) -> dict[str, Any]:
+    """This run's runtime-parameter values, coerced to their declared types; a DefinitionError
+    for a name the pipeline does not declare or a value of the wrong type."""
     declared = {p.name: p for p in ir.runtime_parameters}
     unknown = set(runtime_values) - set(declared)
     if unknown:
@@ -30,13 +29,20 @@ def resolve_parameters(
             f"Unknown runtime parameters {sorted(unknown)}; pipeline {ir.name!r} declares "
             f"{sorted(declared) or 'none'}."
         )
-    values = {}
-    for p in node.parameters:
-        value = runtime_values.get(p.runtime, p.value) if p.runtime else p.value
-        if p.runtime and p.runtime in runtime_values:
-            value = _coerce(declared[p.runtime].type_name, p.runtime, value)
-        values[p.name] = value
-    return values
+    return {
+        name: _coerce(declared[name].type_name, name, value)
+        for name, value in runtime_values.items()
+    }
+
+
+def resolve_parameters(
+    ir: PipelineIR, node: NodeIR, runtime_values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Parameter values, with runtime parameters taken from this run's values or defaults."""
+    given = check_runtime_values(ir, runtime_values)
+    return {
+        p.name: given.get(p.runtime, p.value) if p.runtime else p.value for p in node.parameters
+    }
 
 
 def _coerce(type_name: str, name: str, value: Any) -> Any:

@@ -17,7 +17,14 @@ from typing import Any, Protocol
 
 from headrace.errors import ExecutionError, HeadraceError
 from headrace.ir import PipelineIR
-from headrace.launcher import CACHED, EXECUTED, LaunchResult, exit_codes, launch
+from headrace.launcher import (
+    CACHED,
+    EXECUTED,
+    LaunchResult,
+    check_runtime_values,
+    exit_codes,
+    launch,
+)
 from headrace.metadata import Store
 
 
@@ -78,6 +85,7 @@ class LocalRunner:
     ) -> RunSummary:
         """Run `ir`, or resume it given an existing run id; stops scheduling at a failure."""
         started = time.monotonic()
+        check_runtime_values(ir, runtime_values or {})  # before anything is recorded
         run_id = run_id or new_run_id(ir.name)
         root = os.path.abspath(root)
         runtime_values = dict(runtime_values or {})

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from headrace.dsl.loader import import_file
+from headrace.errors import DefinitionError
 from headrace.ir import build
 from headrace.launcher import CACHED, DONE_BEFORE, EXECUTED
 from headrace.metadata import open_store
@@ -132,3 +133,10 @@ def test_isolated_nodes_run_through_the_entrypoint(sqlite_url, tmp_path, demo):
     assert set(
         _outcomes(_run(sqlite_url, tmp_path, build(demo.make_pipeline(rows=5)))).values()
     ) == {CACHED}
+
+
+def test_bad_runtime_values_stop_the_run_before_anything_is_recorded(sqlite_url, tmp_path, demo):
+    ir = build(demo.create_pipeline())
+    with pytest.raises(DefinitionError, match=r"Unknown runtime parameters \['nosuch'\]"):
+        _run(sqlite_url, tmp_path, ir, runtime_values={"nosuch": 1})
+    assert open_store(sqlite_url).list_runs(ir.name) == []
