@@ -57,23 +57,34 @@ def _coerce(type_name: str, name: str, value: Any) -> Any:
     return value
 
 
-def resolve_inputs(store: Store, ir: PipelineIR, node: NodeIR, run_id: str) -> Artifacts:
-    """Each input's artifacts: outputs of the upstream node's completed execution in this run."""
-    results: dict[str, ExecutionRecord | None] = {}
+def resolve_inputs(
+    store: Store,
+    ir: PipelineIR,
+    node: NodeIR,
+    run_id: str,
+    upstream: Mapping[str, Artifacts] | None = None,
+) -> Artifacts:
+    """Each input's artifacts: outputs of the upstream node's completed execution in this run,
+    or, when `upstream` is given, the outputs it holds for that node id."""
+    results: dict[str, Artifacts | None] = {}
     inputs: Artifacts = {}
     for port in node.inputs:
         if port.source_node is None:
             continue
         if port.source_node not in results:
-            results[port.source_node] = store.node_result(ir.name, run_id, port.source_node)
-        upstream = results[port.source_node]
-        if upstream is None:
+            results[port.source_node] = (
+                upstream.get(port.source_node)
+                if upstream is not None
+                else _outputs(store.node_result(ir.name, run_id, port.source_node))
+            )
+        outputs = results[port.source_node]
+        if outputs is None:
             raise InputResolutionError(
                 f"Node {node.id!r} input {port.name!r}: upstream node {port.source_node!r} has no "
                 f"completed execution in run {run_id!r}. Run the upstream node first (a resumed "
                 f"run does this in order)."
             )
-        artifacts = list(upstream.outputs.get(port.source_output or "", []))
+        artifacts = list(outputs.get(port.source_output or "", []))
         if not artifacts and not port.optional:
             raise InputResolutionError(
                 f"Node {node.id!r} input {port.name!r}: {port.source_node!r} resolved no "
@@ -82,6 +93,10 @@ def resolve_inputs(store: Store, ir: PipelineIR, node: NodeIR, run_id: str) -> A
             )
         inputs[port.name] = artifacts
     return inputs
+
+
+def _outputs(record: ExecutionRecord | None) -> Artifacts | None:
+    return None if record is None else record.outputs
 
 
 def cache_key(

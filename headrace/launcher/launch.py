@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from headrace.dsl.component import Component
 from headrace.dsl.context import ExecutionContext
 from headrace.ir import PipelineIR, merge_beam_args
 from headrace.launcher import driver, resolver
@@ -54,7 +55,17 @@ def launch(
     root: str,
     runtime_values: Mapping[str, Any] | None = None,
     log: Callable[[str], None] = lambda _: None,
+    component: Component | None = None,
+    upstream: Mapping[str, Artifacts] | None = None,
 ) -> LaunchResult:
+    """Execute (or serve from cache) node `node_id` of `ir` as part of run `run_id`.
+
+    By default the node's code is loaded from its executor reference and its inputs are the
+    outputs of its upstream nodes in this run. The interactive context passes the `component`
+    object it holds (a function defined in a notebook cannot be imported by reference) and the
+    `upstream` outputs by node id (the results of its earlier `run` calls, which may belong to
+    other runs).
+    """
     started = time.monotonic()
     node = ir.node(node_id)
 
@@ -98,7 +109,7 @@ def launch(
         execution_id = store.record_reused(who, {}, found, cached_from=None)
         counts = ", ".join(f"{len(v)} {k}" for k, v in found.items())
         return result(RESOLVED, execution_id, f"{parameters['strategy']}: {counts}", {}, found)
-    inputs = driver.resolve_inputs(store, ir, node, run_id)
+    inputs = driver.resolve_inputs(store, ir, node, run_id, upstream)
     beam_args = merge_beam_args(ir.beam_args, node.beam_args)
     key = driver.cache_key(node, parameters, inputs, beam_args)
     decision = driver.find_reusable(store, ir, node, key)
@@ -110,7 +121,7 @@ def launch(
         execution_id = store.record_reused(who, inputs, hit.outputs, cached_from=hit.id)
         return result(CACHED, execution_id, decision.reason, inputs, hit.outputs)
 
-    component = load_component(node.executor)
+    component = component or load_component(node.executor)
     execution_id = store.start_execution(who, inputs)
     outputs = {
         o.name: [

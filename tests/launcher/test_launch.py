@@ -126,3 +126,34 @@ def test_runtime_parameters(env):
         launch(ir, "fit", run_id="r3", store=store, root=root, runtime_values={"nope": 1})
     with pytest.raises(DefinitionError, match="'steps' expects int, got str"):
         launch(ir, "fit", run_id="r4", store=store, root=root, runtime_values={"steps": "x"})
+
+
+def test_given_upstream_outputs_and_component_object(env):
+    # The interactive context's way in: inputs from another run's outputs, and the code it holds.
+    store, root, module = env
+    ir = _ir(module)
+    made = launch(ir, "make", run_id="r1", store=store, root=root)
+    with pytest.raises(InputResolutionError, match=r"'fit' input 'examples'.*'make'"):
+        launch(ir, "fit", run_id="r2", store=store, root=root, upstream={})
+    calls = []
+
+    @component(name="fit")
+    def stand_in(
+        examples: Input[Examples],
+        model: Output[Model],
+        explode: Parameter[bool] = False,
+        steps: Parameter[int] = 1,
+    ) -> None:
+        calls.append(examples.id)
+
+    result = launch(
+        ir,
+        "fit",
+        run_id="r2",
+        store=store,
+        root=root,
+        component=stand_in,
+        upstream={"make": made.outputs},
+    )
+    assert result.outcome == EXECUTED and calls == [made.outputs["examples"][0].id]
+    assert [e.id for e in store.run_executions("p", "r2")] == [result.execution_id]
