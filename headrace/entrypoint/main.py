@@ -18,7 +18,7 @@ from headrace.errors import (
     PipelineFileError,
 )
 from headrace.ir import PipelineIR
-from headrace.launcher import LaunchResult, exit_codes, launch
+from headrace.launcher import LaunchResult, exit_codes, launch, record_run_graph
 from headrace.metadata import default_url, open_store
 
 # argparse rather than click: this runs in every container step and must start fast with
@@ -57,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         root = args.root or ir.root or "headrace-root"
         store = open_store(args.metadata or ir.metadata or default_url(root))
         runtime = dict(_runtime_param(text) for text in args.runtime_param)
+        # Every step records the run's DAG (the first one writes it): MLMD alone would not
+        # know the nodes a failure keeps from running, which `headrace runs report` draws.
+        record_run_graph(store, ir, args.run_id)
         result = launch(
             ir,
             args.node,

@@ -10,6 +10,7 @@ from headrace.launcher.launch import (
     launch,
     output_uri,
 )
+from headrace.launcher.run_graph import record_run_graph
 
 __all__ = [
     "CACHED",
@@ -20,4 +21,5 @@ __all__ = [
     "check_runtime_values",
     "launch",
     "output_uri",
+    "record_run_graph",
 ]

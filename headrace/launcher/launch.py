@@ -106,9 +106,10 @@ def launch(
         who = NodeExecution(
             pipeline=ir.name, run_id=run_id, node_id=node_id, component=node.component
         )
-        execution_id = store.record_reused(who, {}, found, cached_from=None)
         counts = ", ".join(f"{len(v)} {k}" for k, v in found.items())
-        return result(RESOLVED, execution_id, f"{parameters['strategy']}: {counts}", {}, found)
+        reason = f"{parameters['strategy']}: {counts}"
+        execution_id = store.record_reused(who, {}, found, cached_from=None, reason=reason)
+        return result(RESOLVED, execution_id, reason, {}, found)
     inputs = driver.resolve_inputs(store, ir, node, run_id, upstream)
     beam_args = merge_beam_args(ir.beam_args, node.beam_args)
     key = driver.cache_key(node, parameters, inputs, beam_args)
@@ -118,11 +119,13 @@ def launch(
     )
     if decision.hit is not None:
         hit = decision.hit
-        execution_id = store.record_reused(who, inputs, hit.outputs, cached_from=hit.id)
+        execution_id = store.record_reused(
+            who, inputs, hit.outputs, cached_from=hit.id, reason=decision.reason
+        )
         return result(CACHED, execution_id, decision.reason, inputs, hit.outputs)
 
     component = component or load_component(node.executor)
-    execution_id = store.start_execution(who, inputs)
+    execution_id = store.start_execution(who, inputs, reason=decision.reason)
     outputs = {
         o.name: [
             artifact_class(o.type_name)(output_uri(root, ir.name, node_id, o.name, execution_id))

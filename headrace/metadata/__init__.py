@@ -9,6 +9,7 @@ from headrace.metadata.records import (
     FAILED,
     RUNNING,
     ExecutionRecord,
+    GraphNode,
     NodeExecution,
     RunRecord,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "PASSWORD_ENV",
     "RUNNING",
     "ExecutionRecord",
+    "GraphNode",
     "MetadataUrl",
     "NodeExecution",
     "RunRecord",

@@ -35,6 +35,7 @@ class ExecutionRecord:
     updated_ms: int
     error: str = ""
     cached_from: int | None = None
+    cache_reason: str = ""  # why the driver reused or did not reuse an earlier result
     inputs: dict[str, list[Artifact]] = field(default_factory=dict)
     outputs: dict[str, list[Artifact]] = field(default_factory=dict)
 
@@ -44,8 +45,20 @@ class ExecutionRecord:
 
 
 @dataclass(frozen=True, kw_only=True)
+class GraphNode:
+    """A node of a run's pipeline as recorded when the run started, so that a run's DAG can be
+    drawn whole, including nodes that never ran (an upstream node failed)."""
+
+    id: str
+    component: str
+    upstream: tuple[str, ...] = ()
+    kind: str = "component"
+
+
+@dataclass(frozen=True, kw_only=True)
 class RunRecord:
     run_id: str
     pipeline: str
     created_ms: int
     executions: tuple[ExecutionRecord, ...] = ()
+    graph: tuple[GraphNode, ...] = ()  # empty when the run's starter recorded none (older runs)

@@ -7,8 +7,9 @@ serialised by a lock (so threads can share one store) and retried on transient e
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from ml_metadata import errors as mlmd_errors
@@ -22,6 +23,7 @@ from headrace.metadata.records import (
     COMPLETE,
     RUNNING,
     ExecutionRecord,
+    GraphNode,
     NodeExecution,
     RunRecord,
 )
@@ -132,9 +134,10 @@ class Store:
 
     # --- writing executions ------------------------------------------------------------------
 
-    def start_execution(self, who: NodeExecution, inputs: Outputs) -> int:
-        """Record a RUNNING execution with its input events; returns its id."""
-        execution = self._new_execution(who, RUNNING)
+    def start_execution(self, who: NodeExecution, inputs: Outputs, reason: str = "") -> int:
+        """Record a RUNNING execution with its input events (and why the cache did not serve
+        it); returns its id."""
+        execution = self._new_execution(who, RUNNING, reason)
         return self._put_execution("starting", execution, inputs, {}, who)
 
     def publish(self, execution_id: int, outputs: Outputs) -> dict[str, list[Artifact]]:
@@ -158,11 +161,16 @@ class Store:
         return self._artifacts_by_event([execution_id])[execution_id][1]
 
     def record_reused(
-        self, who: NodeExecution, inputs: Outputs, outputs: Outputs, cached_from: int | None
+        self,
+        who: NodeExecution,
+        inputs: Outputs,
+        outputs: Outputs,
+        cached_from: int | None,
+        reason: str = "",
     ) -> int:
         """Record a CACHED execution whose outputs are existing artifacts (from the execution
-        `cached_from`, or found by a resolver when that is None)."""
-        execution = self._new_execution(who, CACHED)
+        `cached_from`, or found by a resolver when that is None), and why they were reused."""
+        execution = self._new_execution(who, CACHED, reason)
         if cached_from is not None:
             execution.custom_properties["cached_from"].int_value = cached_from
         return self._put_execution("recording reused outputs", execution, inputs, outputs, who)
@@ -179,14 +187,41 @@ class Store:
 
         self._call(f"marking execution {execution_id} {state}", put)
 
-    def _new_execution(self, who: NodeExecution, state: str) -> mlmd.Execution:
+    def _new_execution(self, who: NodeExecution, state: str, reason: str = "") -> mlmd.Execution:
         execution = mlmd.Execution(
             type_id=self._execution_type_id(who.component), last_known_state=_STATE.Value(state)
         )
         values = (who.pipeline, who.run_id, who.node_id, who.cache_key)
         for name, value in zip(_EXECUTION_PROPERTIES, values, strict=True):
             execution.properties[name].string_value = value
+        if reason:
+            execution.custom_properties["cache_reason"].string_value = reason
         return execution
+
+    # --- the run's graph ---------------------------------------------------------------------
+
+    def record_run_graph(self, pipeline: str, run_id: str, graph: Sequence[GraphNode]) -> None:
+        """Keep the run's DAG (nodes and their upstream nodes) as the custom property `graph`
+        (JSON) of its pipeline-run context: MLMD's events only link nodes that ran, and a report
+        must also draw the nodes a failure kept from running. Writes only when it changed, so
+        the many steps of a compiled run that each record it cost one read apiece."""
+        text = json.dumps(
+            [
+                {"id": n.id, "component": n.component, "upstream": list(n.upstream), "kind": n.kind}
+                for n in graph
+            ],
+            separators=(",", ":"),
+        )
+        self._context(RUN, run_id, pipeline)  # get or create
+
+        def put() -> None:
+            context = self._raw.get_context_by_type_and_name(RUN, run_id)
+            if _custom(context, "graph") == text:
+                return
+            context.custom_properties["graph"].string_value = text
+            self._raw.put_contexts([context])
+
+        self._call(f"recording the graph of run {run_id!r}", put)
 
     def _put_execution(
         self,
@@ -214,7 +249,9 @@ class Store:
                     pairs.append((convert.to_proto(artifact, type_id), event))
         execution_id, _, _ = self._call(
             f"{what} execution of node {who.node_id!r}",
-            lambda: self._raw.put_execution(execution, pairs, contexts),
+            # force_reuse_context: attribute to the contexts without rewriting them from this
+            # process's cached copies (which would drop a run graph recorded since).
+            lambda: self._raw.put_execution(execution, pairs, contexts, force_reuse_context=True),
         )
         return execution_id
 
@@ -284,11 +321,21 @@ class Store:
         if context is None:
             return None
         pipeline = context.properties["pipeline"].string_value
+        graph = json.loads(_custom(context, "graph") or "[]")
         return RunRecord(
             run_id=run_id,
             pipeline=pipeline,
             created_ms=context.create_time_since_epoch,
             executions=tuple(self.run_executions(pipeline, run_id)),
+            graph=tuple(
+                GraphNode(
+                    id=n["id"],
+                    component=n["component"],
+                    upstream=tuple(n["upstream"]),
+                    kind=n.get("kind", "component"),
+                )
+                for n in graph
+            ),
         )
 
     def _records(self, executions: Iterable[mlmd.Execution]) -> list[ExecutionRecord]:
@@ -317,6 +364,7 @@ class Store:
                     cached_from=e.custom_properties["cached_from"].int_value
                     if "cached_from" in e.custom_properties
                     else None,
+                    cache_reason=_custom(e, "cache_reason"),
                     inputs=inputs,
                     outputs=outputs,
                 )
@@ -344,6 +392,12 @@ class Store:
             ports = result.setdefault(event.execution_id, ({}, {}))[side]
             ports.setdefault(port, []).append(convert.from_proto(proto, proto.type))
         return result
+
+
+def _custom(node: Any, name: str) -> str:
+    """A string custom property of an MLMD execution or context, "" when absent (indexing the
+    proto map would insert the key)."""
+    return node.custom_properties[name].string_value if name in node.custom_properties else ""
 
 
 def _q(value: str) -> str:

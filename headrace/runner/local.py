@@ -24,6 +24,7 @@ from headrace.launcher import (
     check_runtime_values,
     exit_codes,
     launch,
+    record_run_graph,
 )
 from headrace.metadata import Store
 
@@ -95,6 +96,7 @@ class LocalRunner:
         running: dict[Future[LaunchResult], str] = {}
         if self.isolate:  # written once, before any node process reads it
             _write_ir_file(ir, root, run_id)
+        record_run_graph(self.store, ir, run_id)  # so a report draws nodes that never run
         with ThreadPoolExecutor(max_workers=max(1, self.parallelism)) as pool:
             while pending or running:
                 if not failed:
