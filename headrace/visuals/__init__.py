@@ -1,2 +1,8 @@
 """HTML views of artifacts: one self-contained page per artifact type, shared by the launcher's
 run summaries, the interactive context and the run report."""
+
+from headrace.visuals.artifacts import artifact_html
+from headrace.visuals.facets import statistics_facets_html
+from headrace.visuals.page import page
+
+__all__ = ["artifact_html", "page", "statistics_facets_html"]
