@@ -1,5 +1,5 @@
-"""`@component`: a typed Python function becomes a component, its signature the single source of
-truth for inputs, outputs and parameters."""
+"""`@component`: a typed Python function (or a class, see class_component.py) becomes a component,
+its annotations the single source of truth for inputs, outputs and parameters."""
 
 from __future__ import annotations
 
@@ -9,16 +9,20 @@ import os
 import sys
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from headrace.dsl.annotations import PARAMETER_TYPES, Input, Output, Parameter
 from headrace.dsl.context import ExecutionContext
 from headrace.errors import DefinitionError
 from headrace.types.artifact import Artifact
 
+if TYPE_CHECKING:
+    from headrace.dsl.container import ContainerSpec
+
 _NO_DEFAULT: Any = inspect.Parameter.empty
+_PORT_FIX = "annotate it as Input[T], Output[T] or Parameter[int|float|str|bool|dict|list]"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,19 +64,29 @@ class ComponentSpec:
     file_parameters: tuple[str, ...] = ()
     # The argument that receives the ExecutionContext, if the function declares one.
     context_argument: str | None = None
-    # "component" runs its function; "resolver" is filled from ML Metadata by the launcher.
+    # "component" runs its Python code; "resolver" is filled from ML Metadata by the launcher;
+    # "container" runs `container` (a user image and command) instead of Python code.
     kind: str = "component"
+    container: ContainerSpec | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ports:
+    inputs: dict[str, InputSpec]
+    outputs: dict[str, type[Artifact]]
+    parameters: dict[str, ParameterSpec]
 
 
 class Component:
     """A component; call it with inputs and parameters to get a node of a pipeline."""
 
-    def __init__(self, fn: Callable[..., Any], spec: ComponentSpec) -> None:
-        self.fn = fn
+    def __init__(self, fn: Callable[..., Any], spec: ComponentSpec, definition: Any = None) -> None:
+        self.fn = fn  # the executor, called with every port and parameter by name
         self.spec = spec
-        self.__doc__ = fn.__doc__
+        self.definition = definition if definition is not None else fn  # what the user wrote
+        self.__doc__ = self.definition.__doc__
         self.__name__ = spec.name
-        self.__wrapped__ = fn
+        self.__wrapped__ = self.definition
 
     def __call__(self, **kwargs: Any) -> Any:
         from headrace.dsl.node import Node  # node.py imports this module
@@ -84,18 +98,23 @@ class Component:
 
 
 def component(
-    fn: Callable[..., Any] | None = None,
+    fn: Callable[..., Any] | type | None = None,
     *,
     name: str | None = None,
     file_parameters: tuple[str, ...] = (),
 ) -> Any:
-    """Turn a typed function into a component.
+    """Turn a typed function, or a class with a `run(self, context)` method, into a component.
 
-    `Input[T]` / `Output[T]` arguments receive artifacts, `Parameter[T]` arguments plain values;
-    the docstring is the description. Usable bare (`@component`) or with options.
+    `Input[T]` / `Output[T]` arguments (or class attributes) receive artifacts, `Parameter[T]`
+    ones plain values; the docstring is the description. Usable bare (`@component`) or with
+    options.
     """
 
-    def wrap(f: Callable[..., Any]) -> Component:
+    def wrap(f: Any) -> Component:
+        if inspect.isclass(f):
+            from headrace.dsl.class_component import class_component  # it builds on this module
+
+            return class_component(f, name or f.__name__, tuple(file_parameters))
         return Component(f, _spec_of(f, name or f.__name__, tuple(file_parameters)))
 
     return wrap(fn) if fn is not None else wrap
@@ -103,13 +122,8 @@ def component(
 
 def _spec_of(fn: Callable[..., Any], name: str, file_parameters: tuple[str, ...]) -> ComponentSpec:
     where = f"component {name!r} ({fn.__module__}.{fn.__qualname__})"
-    try:
-        hints = typing.get_type_hints(fn)
-    except Exception as exc:
-        raise DefinitionError(f"{where}: cannot read its type annotations: {exc}") from exc
-    inputs: dict[str, InputSpec] = {}
-    outputs: dict[str, type[Artifact]] = {}
-    parameters: dict[str, ParameterSpec] = {}
+    hints = type_hints(fn, where)
+    entries = []
     context_argument = None
     for arg in inspect.signature(fn).parameters.values():
         if arg.kind not in (arg.POSITIONAL_OR_KEYWORD, arg.KEYWORD_ONLY):
@@ -121,45 +135,90 @@ def _spec_of(fn: Callable[..., Any], name: str, file_parameters: tuple[str, ...]
         if hints.get(arg.name) is ExecutionContext:
             context_argument = arg.name
             continue
-        kind, inner, optional = _classify(hints.get(arg.name))
-        fix = "annotate it as Input[T], Output[T] or Parameter[int|float|str|bool|dict|list]"
-        if kind is None:
-            raise DefinitionError(f"{where}: argument {arg.name!r} has no port annotation; {fix}.")
-        if kind is Parameter:
-            if inner not in PARAMETER_TYPES:
-                raise DefinitionError(
-                    f"{where}: parameter {arg.name!r} has type {inner!r}; a Parameter must be one "
-                    f"of int, float, str, bool, dict, list."
-                )
-            parameters[arg.name] = ParameterSpec(type=inner, default=arg.default)
-            continue
-        if not (isinstance(inner, type) and issubclass(inner, Artifact)):
-            raise DefinitionError(
-                f"{where}: argument {arg.name!r} is {kind.__name__}[{inner!r}]; the type inside "
-                f"must be an Artifact subclass such as headrace.types.Examples."
-            )
-        if kind is Input:
-            inputs[arg.name] = InputSpec(type=inner, optional=optional)
-        else:
-            outputs[arg.name] = inner
-    for p in file_parameters:
-        if p not in parameters or parameters[p].type is not str:
-            raise DefinitionError(f"{where}: file parameter {p!r} must be a Parameter[str].")
-    module = fn.__module__
-    file = None
-    if module == "__main__" or module not in sys.modules or _loaded_from_path(module):
-        file = inspect.getsourcefile(fn)
+        entries.append((arg.name, hints.get(arg.name), arg.default))
+    ports = port_specs(where, "argument", entries)
+    check_file_parameters(where, file_parameters, ports.parameters)
     return ComponentSpec(
         name=name,
         description=inspect.getdoc(fn) or "",
-        inputs=inputs,
-        outputs=outputs,
-        parameters=parameters,
-        executor=ExecutorRef(module=module, qualname=fn.__qualname__, file=file),
-        code_hash=_code_hash(fn),
+        inputs=ports.inputs,
+        outputs=ports.outputs,
+        parameters=ports.parameters,
+        executor=executor_ref(fn),
+        code_hash=code_hash([fn]),
         file_parameters=file_parameters,
         context_argument=context_argument,
     )
+
+
+def type_hints(obj: Any, where: str) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(obj)
+    except Exception as exc:
+        raise DefinitionError(f"{where}: cannot read its type annotations: {exc}") from exc
+
+
+def port_specs(where: str, noun: str, entries: Iterable[tuple[str, Any, Any]]) -> Ports:
+    """Inputs, outputs and parameters from (name, annotation, default) entries; `noun` is what
+    the user calls one of them ("argument" of a function, "attribute" of a class)."""
+    ports = Ports(inputs={}, outputs={}, parameters={})
+    for name, hint, default in entries:
+        kind, inner, optional = _classify(hint)
+        if kind is None:
+            raise DefinitionError(f"{where}: {noun} {name!r} has no port annotation; {_PORT_FIX}.")
+        if kind is Parameter:
+            if inner not in PARAMETER_TYPES:
+                raise DefinitionError(
+                    f"{where}: parameter {name!r} has type {inner!r}; a Parameter must be one "
+                    f"of int, float, str, bool, dict, list."
+                )
+            _check_default(where, name, inner, default)
+            ports.parameters[name] = ParameterSpec(type=inner, default=default)
+            continue
+        if not (isinstance(inner, type) and issubclass(inner, Artifact)):
+            raise DefinitionError(
+                f"{where}: {noun} {name!r} is {kind.__name__}[{inner!r}]; the type inside "
+                f"must be an Artifact subclass such as headrace.types.Examples."
+            )
+        if kind is Input:
+            if default is not _NO_DEFAULT and (default is not None or not optional):
+                raise DefinitionError(
+                    f"{where}: input {name!r} has the default {default!r}; an input takes no "
+                    f"default, except an optional one: {name}: Input[{inner.__name__}] | None "
+                    f"= None."
+                )
+            ports.inputs[name] = InputSpec(type=inner, optional=optional)
+        else:
+            if default is not _NO_DEFAULT:
+                raise DefinitionError(
+                    f"{where}: output {name!r} has the default {default!r}; outputs take no "
+                    f"default (each execution gets a fresh directory). Remove '= ...'."
+                )
+            ports.outputs[name] = inner
+    return ports
+
+
+def _check_default(where: str, name: str, expected: type, default: Any) -> None:
+    # None is every parameter's "not set"; an int is a fine float. Anything else would fail the
+    # first run that keeps the default, so say it now.
+    if default is _NO_DEFAULT or default is None:
+        return
+    ok = isinstance(default, expected) and not (expected is int and isinstance(default, bool))
+    if expected is float and isinstance(default, int) and not isinstance(default, bool):
+        ok = True
+    if not ok:
+        raise DefinitionError(
+            f"{where}: parameter {name!r} is Parameter[{expected.__name__}] but its default is "
+            f"{type(default).__name__} {default!r}; give a {expected.__name__} default (or None)."
+        )
+
+
+def check_file_parameters(
+    where: str, file_parameters: tuple[str, ...], parameters: Mapping[str, ParameterSpec]
+) -> None:
+    for p in file_parameters:
+        if p not in parameters or parameters[p].type is not str:
+            raise DefinitionError(f"{where}: file parameter {p!r} must be a Parameter[str].")
 
 
 def _classify(hint: Any) -> tuple[type | None, Any, bool]:
@@ -177,18 +236,32 @@ def _classify(hint: Any) -> tuple[type | None, Any, bool]:
     return None, None, False
 
 
+def executor_ref(obj: Any) -> ExecutorRef:
+    """How a step finds `obj` (a function or class) again: by module and qualified name, or
+    from its file when the module was loaded by path."""
+    module = obj.__module__
+    file = None
+    if module == "__main__" or module not in sys.modules or _loaded_from_path(module):
+        file = inspect.getsourcefile(obj)
+    return ExecutorRef(module=module, qualname=obj.__qualname__, file=file)
+
+
 def _loaded_from_path(module: str) -> bool:
     # Pipeline files loaded by path (headrace run file.py) are marked so that a subprocess or a
     # container step loads them the same way instead of importing by name.
     return bool(getattr(sys.modules[module], "__headrace_loaded_from_path__", False))
 
 
-def _code_hash(fn: Callable[..., Any]) -> str:
-    try:
-        source = inspect.getsource(fn)
-    except (OSError, TypeError):
-        source = f"{fn.__module__}.{fn.__qualname__}"
-    return hashlib.sha256(source.encode()).hexdigest()[:16]
+def code_hash(objects: Iterable[Any]) -> str:
+    """A hash of the source of `objects` (a function, or a class and its own base classes)."""
+    digest = hashlib.sha256()
+    for obj in objects:
+        try:
+            source = inspect.getsource(obj)
+        except (OSError, TypeError):
+            source = f"{obj.__module__}.{obj.__qualname__}"
+        digest.update(source.encode())
+    return digest.hexdigest()[:16]
 
 
 def _call_site() -> str:

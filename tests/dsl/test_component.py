@@ -136,6 +136,9 @@ def test_calling_a_component_gives_a_node_that_knows_where_it_was_made():
         ("def bad(*args: Input[Examples]) -> None: ...", "args", "ordinary named argument"),
         ("def bad(**kw: Parameter[int]) -> None: ...", "kw", "ordinary named argument"),
         ("def bad(x: Parameter[int], /) -> None: ...", "x", "not .*positional-only"),
+        ("def bad(x: Parameter[int] = '1') -> None: ...", "x", "its default is str '1'"),
+        ("def bad(x: Output[Model] = None) -> None: ...", "x", "outputs take no default"),
+        ("def bad(x: Input[Model] = None) -> None: ...", "x", r"Input\[Model\] \| None = None"),
     ],
 )
 def test_bad_annotations_are_rejected_naming_component_and_argument(source, argument, expected):
