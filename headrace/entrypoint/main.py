@@ -125,8 +125,15 @@ def _write_ui_metadata(path: str, result: LaunchResult) -> None:
                     props = ", ".join(f"{k}={v}" for k, v in sorted(a.properties.items()))
                     lines.append(f"| {port} | {a.TYPE_NAME} | {a.uri} | {props} |")
             lines.append("")
+    outputs = [{"type": "markdown", "storage": "inline", "source": "\n".join(lines)}]
+    # The node's HTML summary (the launcher wrote it beside the outputs; a cache hit points at the
+    # reused execution's) inline, for the KFP UI's per-step web-app viewer.
+    try:
+        if result.summary_uri:
+            with open(result.summary_uri, encoding="utf-8") as f:
+                outputs.append({"type": "web-app", "storage": "inline", "source": f.read()})
+    except OSError as exc:
+        print(f"headrace: the KFP UI gets no HTML summary: {exc}", file=sys.stderr)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w") as f:
-        json.dump(
-            {"outputs": [{"type": "markdown", "storage": "inline", "source": "\n".join(lines)}]}, f
-        )
+        json.dump({"outputs": outputs}, f)

@@ -7,6 +7,7 @@ execution left RUNNING by a killed process is marked CANCELED and its partial ou
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import tempfile
@@ -21,6 +22,7 @@ from headrace.ir import PipelineIR, merge_beam_args
 from headrace.launcher import driver, resolver
 from headrace.launcher.executor import load_component, run_executor
 from headrace.launcher.publisher import publish
+from headrace.launcher.summary import remove_summary, write_summary
 from headrace.metadata import CANCELED, DONE_STATES, FAILED, RUNNING, NodeExecution, Store
 from headrace.types.artifact import Artifact, artifact_class
 
@@ -40,6 +42,7 @@ class LaunchResult:
     seconds: float
     inputs: dict[str, list[Artifact]] = field(default_factory=dict)
     outputs: dict[str, list[Artifact]] = field(default_factory=dict)
+    summary_uri: str = ""  # the HTML summary page ("" if it could not be written)
 
 
 def output_uri(root: str, pipeline: str, node_id: str, output: str, execution_id: int) -> str:
@@ -70,7 +73,12 @@ def launch(
     node = ir.node(node_id)
 
     def result(
-        outcome: str, execution_id: int, reason: str, inputs: Artifacts, outputs: Artifacts
+        outcome: str,
+        execution_id: int,
+        reason: str,
+        inputs: Artifacts,
+        outputs: Artifacts,
+        summary_uri: str = "",
     ) -> LaunchResult:
         return LaunchResult(
             node_id=node_id,
@@ -80,6 +88,24 @@ def launch(
             seconds=time.monotonic() - started,
             inputs=inputs,
             outputs=outputs,
+            summary_uri=summary_uri,
+        )
+
+    def summary(
+        execution_id: int, outcome: str, reason: str, ins: Artifacts, outs: Artifacts
+    ) -> str:
+        return write_summary(
+            root=root,
+            pipeline=ir.name,
+            run_id=run_id,
+            node_id=node_id,
+            component=node.component,
+            execution_id=execution_id,
+            outcome=outcome,
+            reason=reason,
+            seconds=time.monotonic() - started,
+            inputs=ins,
+            outputs=outs,
         )
 
     earlier = store.run_executions(ir.name, run_id, node_id)
@@ -91,6 +117,7 @@ def launch(
             "completed earlier in this run",
             done[-1].inputs,
             done[-1].outputs,
+            done[-1].summary_uri,
         )
     for abandoned in (e for e in earlier if e.state == RUNNING):
         # Its process is gone (killed, or a retried pod): nothing it wrote may be mistaken for
@@ -109,7 +136,16 @@ def launch(
         counts = ", ".join(f"{len(v)} {k}" for k, v in found.items())
         reason = f"{parameters['strategy']}: {counts}"
         execution_id = store.record_reused(who, {}, found, cached_from=None, reason=reason)
-        return result(RESOLVED, execution_id, reason, {}, found)
+        page = summary(execution_id, RESOLVED, reason, {}, found)
+        if page:
+            try:
+                store.set_summary_uri(execution_id, page)
+            except Exception as exc:  # the summary is a courtesy: never fail the node for it
+                logging.getLogger(__name__).warning(
+                    "%s: summary_uri not recorded: %s", node_id, exc
+                )
+                page = ""
+        return result(RESOLVED, execution_id, reason, {}, found, page)
     inputs = driver.resolve_inputs(store, ir, node, run_id, upstream)
     beam_args = merge_beam_args(ir.beam_args, node.beam_args)
     key = driver.cache_key(node, parameters, inputs, beam_args)
@@ -120,9 +156,14 @@ def launch(
     if decision.hit is not None:
         hit = decision.hit
         execution_id = store.record_reused(
-            who, inputs, hit.outputs, cached_from=hit.id, reason=decision.reason
+            who,
+            inputs,
+            hit.outputs,
+            cached_from=hit.id,
+            reason=decision.reason,
+            summary_uri=hit.summary_uri,
         )
-        return result(CACHED, execution_id, decision.reason, inputs, hit.outputs)
+        return result(CACHED, execution_id, decision.reason, inputs, hit.outputs, hit.summary_uri)
 
     component = component or load_component(node.executor)
     execution_id = store.start_execution(who, inputs, reason=decision.reason)
@@ -146,7 +187,8 @@ def launch(
             temp_dir=temp_dir,
         )
         run_executor(node, component, inputs, outputs, parameters, context)
-        published = publish(store, node, execution_id, outputs)
+        page = summary(execution_id, EXECUTED, decision.reason, inputs, outputs)
+        published = publish(store, node, execution_id, outputs, summary_uri=page)
     except BaseException as exc:
         # Also on KeyboardInterrupt: record why, and leave nothing behind that looks like a result.
         error = f"{exc}\n{getattr(exc, 'user_traceback', '') or repr(exc)}"
@@ -156,9 +198,11 @@ def launch(
         raise
     finally:
         shutil.rmtree(temp_dir, ignore_errors=True)
-    return result(EXECUTED, execution_id, decision.reason, inputs, published)
+    return result(EXECUTED, execution_id, decision.reason, inputs, published, page)
 
 
 def _remove_outputs(root: str, pipeline: str, node: Any, execution_id: int) -> None:
     for o in node.outputs:
         shutil.rmtree(output_uri(root, pipeline, node.id, o.name, execution_id), ignore_errors=True)
+    with contextlib.suppress(OSError):
+        remove_summary(root, pipeline, node.id, execution_id)

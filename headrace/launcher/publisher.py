@@ -13,7 +13,11 @@ _PROPERTY_TYPES = (int, float, str, bool, dict, list)
 
 
 def publish(
-    store: Store, node: NodeIR, execution_id: int, outputs: Mapping[str, list[Artifact]]
+    store: Store,
+    node: NodeIR,
+    execution_id: int,
+    outputs: Mapping[str, list[Artifact]],
+    summary_uri: str = "",
 ) -> dict[str, list[Artifact]]:
     for port, artifacts in outputs.items():
         for artifact in artifacts:
@@ -24,4 +28,4 @@ def publish(
                         f"{type(value).__name__}; properties must be int, float, str, bool, dict "
                         f"or list."
                     )
-    return store.publish(execution_id, outputs)
+    return store.publish(execution_id, outputs, summary_uri=summary_uri)

@@ -36,6 +36,7 @@ class ExecutionRecord:
     error: str = ""
     cached_from: int | None = None
     cache_reason: str = ""  # why the driver reused or did not reuse an earlier result
+    summary_uri: str = ""  # the node's HTML summary page (a cache hit points at the reused one's)
     inputs: dict[str, list[Artifact]] = field(default_factory=dict)
     outputs: dict[str, list[Artifact]] = field(default_factory=dict)
 

@@ -140,8 +140,11 @@ class Store:
         execution = self._new_execution(who, RUNNING, reason)
         return self._put_execution("starting", execution, inputs, {}, who)
 
-    def publish(self, execution_id: int, outputs: Outputs) -> dict[str, list[Artifact]]:
-        """Record the outputs and mark the execution COMPLETE, in one transaction.
+    def publish(
+        self, execution_id: int, outputs: Outputs, summary_uri: str = ""
+    ) -> dict[str, list[Artifact]]:
+        """Record the outputs (and the node's HTML summary, if written) and mark the execution
+        COMPLETE, in one transaction.
 
         Idempotent: publishing an execution that is already COMPLETE returns what it published.
         """
@@ -157,6 +160,8 @@ class Store:
                 component=execution.type,
             )
             execution.last_known_state = _STATE.COMPLETE
+            if summary_uri:
+                execution.custom_properties["summary_uri"].string_value = summary_uri
             self._put_execution("publishing", execution, {}, outputs, who)
         return self._artifacts_by_event([execution_id])[execution_id][1]
 
@@ -167,13 +172,27 @@ class Store:
         outputs: Outputs,
         cached_from: int | None,
         reason: str = "",
+        summary_uri: str = "",
     ) -> int:
         """Record a CACHED execution whose outputs are existing artifacts (from the execution
-        `cached_from`, or found by a resolver when that is None), and why they were reused."""
+        `cached_from`, or found by a resolver when that is None), why they were reused, and
+        the HTML summary that shows them (the reused execution's)."""
         execution = self._new_execution(who, CACHED, reason)
         if cached_from is not None:
             execution.custom_properties["cached_from"].int_value = cached_from
+        if summary_uri:
+            execution.custom_properties["summary_uri"].string_value = summary_uri
         return self._put_execution("recording reused outputs", execution, inputs, outputs, who)
+
+    def set_summary_uri(self, execution_id: int, summary_uri: str) -> None:
+        """Record where the HTML summary of an execution is (custom property `summary_uri`)."""
+
+        def put() -> None:
+            [execution] = self._raw.get_executions_by_id([execution_id])
+            execution.custom_properties["summary_uri"].string_value = summary_uri
+            self._raw.put_executions([execution])
+
+        self._call(f"recording the summary of execution {execution_id}", put)
 
     def finish(self, execution_id: int, state: str, error: str = "") -> None:
         """Mark an execution FAILED or CANCELED, with the reason."""
@@ -365,6 +384,7 @@ class Store:
                     if "cached_from" in e.custom_properties
                     else None,
                     cache_reason=_custom(e, "cache_reason"),
+                    summary_uri=_custom(e, "summary_uri"),
                     inputs=inputs,
                     outputs=outputs,
                 )

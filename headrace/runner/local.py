@@ -179,6 +179,7 @@ class LocalRunner:
             seconds=time.monotonic() - started,
             inputs=record.inputs,
             outputs=record.outputs,
+            summary_uri=record.summary_uri,
         )
 
 

@@ -46,9 +46,15 @@ def test_runs_a_node_and_writes_kfp_ui_metadata(ir_file, sqlite_url, tmp_path):
     ui = tmp_path / "ui" / "mlpipeline-ui-metadata.json"
     code = main(_args(ir_file, "produce", sqlite_url, tmp_path, "--ui-metadata", str(ui)))
     assert code == exit_codes.OK
-    [output] = json.loads(ui.read_text())["outputs"]
-    assert output["type"] == "markdown" and "examples" in output["source"]
-    assert str(tmp_path / "demo" / "produce" / "examples") in output["source"]
+    markdown, web_app = json.loads(ui.read_text())["outputs"]
+    assert markdown["type"] == "markdown" and "examples" in markdown["source"]
+    assert str(tmp_path / "demo" / "produce" / "examples") in markdown["source"]
+    # The KFP UI's web-app viewer gets the node's HTML summary, the page MLMD points at.
+    [execution] = open_store(sqlite_url).run_executions("demo", "wf-1")
+    summary = tmp_path / "demo" / "produce" / "summary" / f"{execution.id}.html"
+    assert execution.summary_uri == str(summary)
+    assert web_app == {"type": "web-app", "storage": "inline", "source": summary.read_text()}
+    assert "<h1>produce</h1>" in web_app["source"]
 
 
 def test_ir_from_an_environment_variable_in_a_real_process(ir_file, sqlite_url, tmp_path):
