@@ -271,6 +271,32 @@ def runs_show(run_id: str, root: str | None, metadata: str | None, as_json: bool
     console.print(table)
 
 
+@runs.command("report")
+@click.argument("run_id")
+@_store_options
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="Where to write the HTML page (one file; it works offline).",
+)
+def runs_report(run_id: str, root: str | None, metadata: str | None, output: str) -> None:
+    """Write one self-contained HTML page for a run: its graph with each node's state, cache hit
+    and duration, the nodes, the artifacts with links, and the nodes' summaries."""
+    from headrace.runner.report import write_report
+
+    store = _open(root, metadata)
+    try:
+        view = write_report(store, run_id, output)
+    except HeadraceError as exc:
+        _fail(str(exc))
+    err.print(
+        f"Wrote {output}: run {view.run_id} of {view.pipeline}, {len(view.nodes)} nodes, "
+        f"{view.status}."
+    )
+
+
 def _time(ms: int) -> str:
     import time
 

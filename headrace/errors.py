@@ -16,6 +16,7 @@ HeadraceError
 │       ├── AnomaliesFoundError  ExampleValidator(fail_on_anomalies=True) found anomalies
 │       └── ExampleGenError      bad ExampleGen input: names the file, the line and the fix
 ├── DeployError            uploading to KFP or submitting to Argo failed (compiler)
+├── ReportError            a run report cannot be made (unknown run) or written (the path)
 └── RunFailed              a run stopped because a node failed (names it and how to resume)
 """
 
@@ -60,6 +61,10 @@ class UserCodeError(ExecutionError):
 
 class InputResolutionError(ExecutionError):
     """An input could not be resolved from the outputs recorded for this run."""
+
+
+class ReportError(HeadraceError):
+    """A run report cannot be made (no such run) or written (an unwritable path)."""
 
 
 class RunFailed(HeadraceError):

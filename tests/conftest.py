@@ -68,3 +68,17 @@ def grpc_url(tmp_path):
 def store_url(request) -> str:
     """The same test on every metadata backend."""
     return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Chromium (tests.support.chromium); skips without it unless CI requires it."""
+    from tests.support import chromium as browser
+
+    path = browser.find()
+    if path is None:
+        message = "Chromium is not installed (apt-get install chromium); .ci/run installs it"
+        if browser.REQUIRE_CHROMIUM:
+            pytest.fail(message)
+        pytest.skip(message)
+    return browser.Chromium(path)
