@@ -15,6 +15,7 @@ from headrace.dsl import (
     Resources,
     RuntimeParameter,
     component,
+    container_component,
 )
 
 __version__ = "0.1.0"
@@ -28,4 +29,5 @@ __all__ = [
     "RuntimeParameter",
     "__version__",
     "component",
+    "container_component",
 ]

@@ -87,6 +87,13 @@ def _fail(message: str, code: int = 2) -> None:
     metavar="NAME=VALUE",
     help="A runtime parameter value (JSON, or a bare string).",
 )
+@click.option(
+    "--containers",
+    type=click.Choice(["auto", "docker", "process"]),
+    help="How container components run: 'docker' (their image), or 'process' (development: "
+    "their command runs on this machine with the same arguments). Default: "
+    "$HEADRACE_CONTAINERS, else auto (Docker if an engine answers).",
+)
 def run(
     pipeline_file: str,
     root: str | None,
@@ -95,6 +102,7 @@ def run(
     resume: str | None,
     isolate: bool,
     params: tuple[str, ...],
+    containers: str | None,
 ) -> None:
     """Run the pipeline defined in PIPELINE_FILE on this machine."""
     from headrace.dsl.loader import load_pipeline
@@ -103,6 +111,10 @@ def run(
     from headrace.runner import LocalRunner
     from headrace.runner.progress import ConsoleReporter
 
+    if containers:  # through the environment, so --isolate's node processes get it too
+        from headrace.launcher.container import CONTAINERS_ENV
+
+        os.environ[CONTAINERS_ENV] = containers
     try:
         ir = build(load_pipeline(pipeline_file))
         root = root or ir.root or DEFAULT_ROOT
@@ -231,6 +243,7 @@ def runs_show(run_id: str, root: str | None, metadata: str | None, as_json: bool
             "state": e.state,
             "seconds": e.seconds,
             "cached_from": e.cached_from,
+            "summary_uri": e.summary_uri,
             "error": e.error.splitlines()[0] if e.error else "",
             "outputs": {
                 p: [

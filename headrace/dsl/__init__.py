@@ -2,6 +2,14 @@
 
 from headrace.dsl.annotations import Input, Output, Parameter
 from headrace.dsl.component import Component, ComponentSpec, ExecutorRef, component
+from headrace.dsl.container import (
+    ContainerSpec,
+    InputUri,
+    OutputPropertiesPath,
+    OutputUri,
+    ParameterValue,
+    container_component,
+)
 from headrace.dsl.context import ExecutionContext
 from headrace.dsl.node import Channel, Node
 from headrace.dsl.pipeline import Pipeline
@@ -17,18 +25,24 @@ __all__ = [
     "Channel",
     "Component",
     "ComponentSpec",
+    "ContainerSpec",
     "ExecutionContext",
     "ExecutorRef",
     "Input",
+    "InputUri",
     "LatestArtifactStrategy",
     "LatestBlessedModelStrategy",
     "Node",
     "Output",
+    "OutputPropertiesPath",
+    "OutputUri",
     "Parameter",
+    "ParameterValue",
     "Pipeline",
     "Resolver",
     "Resources",
     "RuntimeParameter",
     "SpanRangeStrategy",
     "component",
+    "container_component",
 ]

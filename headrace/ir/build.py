@@ -179,6 +179,7 @@ def _node_ir(
         upstream=tuple(upstream),
         defined_at=node.defined_at,
         kind=spec.kind,
+        container=spec.container,
     )
 
 

@@ -8,10 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from headrace.dsl.component import ExecutorRef
+from headrace.dsl.container import ContainerSpec
 from headrace.dsl.resources import Resources
 from headrace.errors import DefinitionError
 
 SCHEMA_VERSION = 1
+# Field metadata: the JSON codec leaves the field out while it holds its default.
+OMIT_DEFAULT = {"omit_default": True}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,6 +63,9 @@ class NodeIR:
     upstream: tuple[str, ...] = ()
     defined_at: str = ""
     kind: str = "component"  # or "resolver": outputs found in ML Metadata, nothing executed
+    # A container component's image, command and args (kind "container"). Left out of the JSON
+    # when absent (OMIT_DEFAULT), so the IR of pipelines without one is unchanged.
+    container: ContainerSpec | None = field(default=None, metadata=OMIT_DEFAULT)
 
     def output(self, name: str) -> OutputIR:
         return next(o for o in self.outputs if o.name == name)

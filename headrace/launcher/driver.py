@@ -115,6 +115,10 @@ def cache_key(
         "beam_args": list(beam_args),
         "inputs": {port: [a.id for a in arts] for port, arts in sorted(inputs.items())},
     }
+    if node.container is not None:
+        # A container's code is its image: `.with_image(...)` changes what runs. (Only for
+        # container nodes, so no other node's key changes.)
+        material["image"] = node.image or node.container.image
     text = json.dumps(material, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -19,7 +19,7 @@ from typing import Any
 from headrace.dsl.component import Component
 from headrace.dsl.context import ExecutionContext
 from headrace.ir import PipelineIR, merge_beam_args
-from headrace.launcher import driver, resolver
+from headrace.launcher import container, driver, resolver
 from headrace.launcher.executor import load_component, run_executor
 from headrace.launcher.publisher import publish
 from headrace.launcher.summary import remove_summary, write_summary
@@ -31,6 +31,9 @@ Artifacts = dict[str, list[Artifact]]
 # What a launch ended as: executed now, served from cache, found done earlier in this run, or
 # (a resolver) filled from ML Metadata.
 EXECUTED, CACHED, DONE_BEFORE, RESOLVED = "executed", "cached", "done-before", "resolved"
+# A container node whose command a later step runs (the driver step of a cluster): its
+# execution stays RUNNING until that step's publisher (container_publish.py) records it.
+STARTED = "started"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,6 +63,7 @@ def launch(
     log: Callable[[str], None] = lambda _: None,
     component: Component | None = None,
     upstream: Mapping[str, Artifacts] | None = None,
+    container_runner: container.ContainerRunner | None = None,
 ) -> LaunchResult:
     """Execute (or serve from cache) node `node_id` of `ir` as part of run `run_id`.
 
@@ -67,7 +71,8 @@ def launch(
     outputs of its upstream nodes in this run. The interactive context passes the `component`
     object it holds (a function defined in a notebook cannot be imported by reference) and the
     `upstream` outputs by node id (the results of its earlier `run` calls, which may belong to
-    other runs).
+    other runs). A container node runs through `container_runner` (default: Docker, or a
+    process in development mode; see container.runner_for).
     """
     started = time.monotonic()
     node = ir.node(node_id)
@@ -165,7 +170,11 @@ def launch(
         )
         return result(CACHED, execution_id, decision.reason, inputs, hit.outputs, hit.summary_uri)
 
-    component = component or load_component(node.executor)
+    runner = None
+    if node.kind == "container":  # chosen first: with no way to run it, nothing is recorded
+        runner = container_runner or container.runner_for(node)
+    else:
+        component = component or load_component(node.executor)
     execution_id = store.start_execution(who, inputs, reason=decision.reason)
     outputs = {
         o.name: [
@@ -186,7 +195,19 @@ def launch(
             beam_args=beam_args,
             temp_dir=temp_dir,
         )
-        run_executor(node, component, inputs, outputs, parameters, context)
+        if runner is None:
+            assert component is not None  # loaded above
+            run_executor(node, component, inputs, outputs, parameters, context)
+        elif not container.execute(
+            node,
+            runner,
+            parameters,
+            inputs,
+            outputs,
+            root=root,
+            properties_file=container.properties_path(root, ir.name, node_id, execution_id),
+        ):
+            return result(STARTED, execution_id, decision.reason, inputs, outputs)
         page = summary(execution_id, EXECUTED, decision.reason, inputs, outputs)
         published = publish(store, node, execution_id, outputs, summary_uri=page)
     except BaseException as exc:
@@ -206,3 +227,5 @@ def _remove_outputs(root: str, pipeline: str, node: Any, execution_id: int) -> N
         shutil.rmtree(output_uri(root, pipeline, node.id, o.name, execution_id), ignore_errors=True)
     with contextlib.suppress(OSError):
         remove_summary(root, pipeline, node.id, execution_id)
+    with contextlib.suppress(OSError):
+        os.remove(container.properties_path(root, pipeline, node.id, execution_id))

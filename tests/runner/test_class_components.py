@@ -32,7 +32,9 @@ def _run(url, root, ir, isolate=False):
 
 
 def test_run_gets_ports_parameters_context_and_helpers(sqlite_url, tmp_path, custom):
-    summary = _run(sqlite_url, tmp_path, build(custom.create_pipeline(rows=4, scale=10)))
+    summary = _run(
+        sqlite_url, tmp_path, build(custom.create_pipeline(rows=4, scale=10, containers=False))
+    )
     result = summary.results["CountWords"]
     assert result.outcome == EXECUTED
     [statistics] = result.outputs["statistics"]
@@ -44,19 +46,23 @@ def test_run_gets_ports_parameters_context_and_helpers(sqlite_url, tmp_path, cus
 def test_isolated_run_loads_the_class_from_its_file_and_shares_the_cache(
     sqlite_url, tmp_path, custom
 ):
-    isolated = _run(sqlite_url, tmp_path, build(custom.create_pipeline(rows=2)), isolate=True)
+    isolated = _run(
+        sqlite_url, tmp_path, build(custom.create_pipeline(rows=2, containers=False)), isolate=True
+    )
     assert {r.outcome for r in isolated.results.values()} == {EXECUTED}
     [statistics] = isolated.results["CountWords"].outputs["statistics"]
     assert statistics.properties == {"words": 6}
-    again = _run(sqlite_url, tmp_path, build(custom.create_pipeline(rows=2)))
+    again = _run(sqlite_url, tmp_path, build(custom.create_pipeline(rows=2, containers=False)))
     assert {r.outcome for r in again.results.values()} == {CACHED}
-    changed = _run(sqlite_url, tmp_path, build(custom.create_pipeline(rows=2, scale=2)))
+    changed = _run(
+        sqlite_url, tmp_path, build(custom.create_pipeline(rows=2, scale=2, containers=False))
+    )
     assert changed.results["CountWords"].outcome == EXECUTED
     assert changed.results["write_words"].outcome == CACHED
 
 
 def test_an_exception_in_run_is_user_code_with_its_traceback(sqlite_url, tmp_path, custom):
-    ir = build(custom.create_pipeline(fail=True))
+    ir = build(custom.create_pipeline(fail=True, containers=False))
     store = open_store(sqlite_url)
     launch(ir, "write_words", run_id="r", store=store, root=str(tmp_path))
     with pytest.raises(
