@@ -51,8 +51,11 @@ class PageRun:
     def create(cls, blocks: list[Block], workdir: Path) -> PageRun:
         workdir.mkdir(parents=True, exist_ok=True)
         for name in COPIED:
-            shutil.copytree(REPO / name, workdir / name, ignore=shutil.ignore_patterns(
-                "__pycache__", "headrace-root"))
+            shutil.copytree(
+                REPO / name,
+                workdir / name,
+                ignore=shutil.ignore_patterns("__pycache__", "headrace-root"),
+            )
         return cls(blocks=[b for b in blocks if runnable(b)], workdir=workdir)
 
     def close(self) -> None:
@@ -112,8 +115,11 @@ class PageRun:
     def _python(self, block: Block) -> None:
         if self.worker is None:
             self.worker = subprocess.Popen(
-                [sys.executable, str(WORKER)], cwd=self.workdir, text=True,
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                [sys.executable, str(WORKER)],
+                cwd=self.workdir,
+                text=True,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
             )
         stem = f"{block.page.replace('/', '_').replace('.', '_')}_L{block.line}"
         blocks_dir = self.workdir / ".docs-blocks"
@@ -158,13 +164,18 @@ class PageRun:
         words = [self._run_id(block, w) for w in words[1:]]
         started = time.monotonic()
         done = subprocess.run(
-            [sys.executable, "-m", "headrace", *words], cwd=self.workdir, capture_output=True,
-            text=True, timeout=COMMAND_TIMEOUT,
+            [sys.executable, "-m", "headrace", *words],
+            cwd=self.workdir,
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT,
         )
         seconds = time.monotonic() - started
         output = done.stdout + done.stderr
-        print(f"{block.where}: headrace {shlex.join(words)} -> exit {done.returncode} "
-              f"in {seconds:.1f}s")
+        print(
+            f"{block.where}: headrace {shlex.join(words)} -> exit {done.returncode} "
+            f"in {seconds:.1f}s"
+        )
         if done.returncode != expected:
             raise BlockFailed(
                 f"{block.where}: `headrace {shlex.join(words)}` exited {done.returncode}, "

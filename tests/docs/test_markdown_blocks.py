@@ -16,7 +16,9 @@ def _page(tmp_path: Path, text: str):
 
 
 def test_blocks_with_their_markers_and_indentation(tmp_path):
-    page = _page(tmp_path, """\
+    page = _page(
+        tmp_path,
+        """\
 Intro.
 
 <!-- docs-test: skip (needs a Kubernetes cluster) -->
@@ -35,7 +37,8 @@ kubectl apply -k manifests/base
 ```python
 import os
 ```
-""")
+""",
+    )
     assert not page.problems
     skip, listed, file = page.blocks
     assert skip.marker == Marker(kind="skip", value="needs a Kubernetes cluster")
@@ -73,8 +76,11 @@ def test_a_skip_marker_without_reason_is_a_problem_of_the_page(tmp_path):
 
 
 def test_a_marker_must_stand_right_before_a_block(tmp_path):
-    page = _page(tmp_path, "<!-- docs-test: skip (why) -->\nSome prose.\n\n```sh\nx\n```\n"
-                           "<!-- docs-test: exit 1 -->\n")
+    page = _page(
+        tmp_path,
+        "<!-- docs-test: skip (why) -->\nSome prose.\n\n```sh\nx\n```\n"
+        "<!-- docs-test: exit 1 -->\n",
+    )
     assert page.problems == (
         "page.md:1: marker is not followed by a code block",
         "page.md:7: marker is not followed by a code block",
@@ -82,7 +88,9 @@ def test_a_marker_must_stand_right_before_a_block(tmp_path):
 
 
 def test_commands_join_continuations_and_drop_comments_output_and_prompts(tmp_path):
-    page = _page(tmp_path, """\
+    page = _page(
+        tmp_path,
+        """\
 ```sh
 # a comment
 headrace run a.py   # trailing comment stays for shlex
@@ -95,7 +103,8 @@ $ headrace runs list
 run id   pipeline
 $ uv run headrace runs show x
 ```
-""")
+""",
+    )
     sh, console = page.blocks
     assert commands(sh) == [
         "headrace run a.py   # trailing comment stays for shlex",
