@@ -250,3 +250,25 @@ def test_chromium_renders_the_page_its_scripts_and_its_frames(runs, tmp_path, ch
     assert all(int(re.search(r"height: (\d+)px", f.attrs["style"]).group(1)) > 100 for f in frames)
     png = chromium.screenshot(runs.failed_report, tmp_path / "report.png")
     assert_real_picture(png)
+
+
+def test_compiled_steps_record_the_graph_so_nodes_that_never_ran_are_drawn(runs, tmp_path):
+    """Each container step (the entrypoint, as a compiled workflow runs it) records the run's
+    graph: a step that failed leaves its downstream nodes drawn as not run."""
+    from headrace.entrypoint.main import main as step
+
+    ir = build(report_pipeline.make_pipeline(learning_rate=0.7))
+    ir_file = tmp_path / "ir.json"
+    ir_file.write_text(ir.to_json())
+    flag = tmp_path / "fail-train"
+    flag.touch()
+    common = [f"--ir={ir_file}", "--run-id=wf-1", f"--metadata={runs.url}", f"--root={runs.root}"]
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("HEADRACE_DEMO_FAIL", str(flag))
+        codes = {n: step([*common, f"--node={n}"]) for n in ("produce", "count_a", "count_b")}
+        codes["train"] = step([*common, "--node=train"])
+    assert codes == {"produce": 0, "count_a": 0, "count_b": 0, "train": 10}  # 10: user error
+    page = parse(report_html(open_store(runs.url), "wf-1"))
+    assert not page.find_all(id="graph-source")  # recorded, not rebuilt from lineage
+    states = {g.attrs["data-node"]: g.attrs["data-state"] for g in page.find_all("g", cls="node")}
+    assert states["train"] == "failed" and states["deploy"] == "not-run"
