@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from headrace.cli import main
 from headrace.errors import ReportError
 from headrace.ir import build
-from headrace.launcher import launch
+from headrace.launcher import exit_codes, launch
 from headrace.metadata import open_store
 from headrace.runner import LocalRunner
 from headrace.runner.local import RunSummary
@@ -267,7 +267,7 @@ def test_compiled_steps_record_the_graph_so_nodes_that_never_ran_are_drawn(runs,
         env.setenv("HEADRACE_DEMO_FAIL", str(flag))
         codes = {n: step([*common, f"--node={n}"]) for n in ("produce", "count_a", "count_b")}
         codes["train"] = step([*common, "--node=train"])
-    assert codes == {"produce": 0, "count_a": 0, "count_b": 0, "train": 10}  # 10: user error
+    assert codes == {"produce": 0, "count_a": 0, "count_b": 0, "train": exit_codes.USER_ERROR}
     page = parse(report_html(open_store(runs.url), "wf-1"))
     assert not page.find_all(id="graph-source")  # recorded, not rebuilt from lineage
     states = {g.attrs["data-node"]: g.attrs["data-state"] for g in page.find_all("g", cls="node")}
