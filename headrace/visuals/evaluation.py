@@ -36,13 +36,26 @@ def evaluation_html(artifact: Artifact) -> str:
     try:
         metrics = load_metrics(artifact)
     except Exception as exc:  # no TFMA output here: say so, keep the rest of the page
-        parts.append(section("Metrics", note(f"Cannot read the metrics: {exc}", kind="warn")))
+        parts.append(section("Metrics", note(f"Cannot read the metrics: {_why(exc)}", kind="warn")))
     else:
-        parts.append(section("Metrics", _metrics_html(metrics)))
+        if not metrics and not _has_file(artifact, "metrics"):
+            body = note(f"No metrics file (metrics-*) in {artifact.uri}.", kind="warn")
+        else:
+            body = _metrics_html(metrics)
+        parts.append(section("Metrics", body))
     config = _eval_config(artifact)
     if config:
         parts.append(section("Models", config))
     return "".join(parts)
+
+
+def _why(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _has_file(artifact: Artifact, prefix: str) -> bool:
+    directory = local_path(artifact.uri)
+    return os.path.isdir(directory) and any(n.startswith(prefix) for n in os.listdir(directory))
 
 
 def slice_name(slice_key: Any) -> str:
@@ -117,7 +130,8 @@ def _validation_html(artifact: Artifact) -> str:
     try:
         result = load_validation(artifact)
     except Exception as exc:
-        return section("Validation", note(f"Cannot read the validation result: {exc}", kind="warn"))
+        what = f"Cannot read the validation result: {_why(exc)}"
+        return section("Validation", note(what, kind="warn"))
     if result.validation_ok:
         stamp = " (rubber stamp: no baseline to compare with)" if result.rubber_stamp else ""
         body = f'<p class="verdict good">Validation passed{esc(stamp)}</p>'

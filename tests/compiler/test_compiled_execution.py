@@ -79,14 +79,20 @@ def test_the_compiled_workflow_runs_with_beam_on_the_portable_runner(tmp_path, m
 
     assert [r.task for r in runs] == ["make-text", "beam-count", "fit"]
     assert all(len(r.attempts) == 1 for r in runs)
-    for r in runs:  # each step wrote the KFP UI summary its output artifact declares
-        (output,) = r.ui_metadata["outputs"]
-        assert output["type"] == "markdown" and f"## {r.node}" in output["source"]
     shown = subprocess.run(
         [sys.executable, "-m", "headrace", "runs", "show", "word-count-x7k2p",
          "--metadata", mysql_url, "--json"],
         capture_output=True, text=True, cwd=REPO, check=True)
     run = json.loads(shown.stdout)
+    summaries = {e["node_id"]: e["summary_uri"] for e in run["executions"]}
+    for r in runs:  # each step wrote the KFP UI metadata its output artifact declares:
+        markdown, web_app = r.ui_metadata["outputs"]
+        assert markdown["type"] == "markdown" and f"## {r.node}" in markdown["source"]
+        # ... and the node's HTML summary, the same page the launcher wrote beside its outputs
+        assert web_app["type"] == "web-app" and web_app["storage"] == "inline"
+        with open(summaries[r.node], encoding="utf-8") as f:
+            assert web_app["source"] == f.read()
+        assert f"<h1>{r.node}</h1>" in web_app["source"]
     assert run["pipeline"] == "word_count"
     states = {e["node_id"]: e["state"] for e in run["executions"]}
     assert states == {"make_text": "COMPLETE", "beam_count": "COMPLETE", "fit": "COMPLETE"}

@@ -244,3 +244,81 @@ def test_an_evaluation_without_its_metrics_is_shown_with_a_note(runs, tmp_path):
     assert "Cannot read the validation result" in html
     assert f"No metrics file (metrics-*) in {copy}" in html
     assert "candidate" in html  # what is still there is shown: the evaluated model
+
+
+def _table(html: str, *columns: str) -> list[dict[str, str]]:
+    """The rows, as dicts, of the first table in `html` whose header has all of `columns`."""
+    from tests.visuals.html_text import table_rows
+
+    rows = table_rows(html)
+    start = next(i for i, r in enumerate(rows) if set(columns) <= set(r))
+    header, found = rows[start], []
+    for r in rows[start + 1 :]:
+        if len(r) != len(header) or r == header:
+            break
+        found.append(dict(zip(header, r, strict=True)))
+    return found
+
+
+def test_every_node_writes_its_summary_and_mlmd_points_at_it(runs):
+    store = open_store(runs.cold.metadata)
+    pipeline = runs.cold.pipeline
+    cold = {e.node_id: e for e in store.run_executions(pipeline, runs.cold.run_id)}
+    assert set(cold) == set(runs.cold.results)
+    for node_id, result in runs.cold.results.items():
+        path = Path(runs.cold.root, pipeline, node_id, "summary", f"{result.execution_id}.html")
+        assert result.summary_uri == str(path) and path.is_file(), node_id
+        assert cold[node_id].summary_uri == str(path), node_id
+        assert f"<h1>{node_id}</h1>" in path.read_text()
+    # A cache hit shows the page of the execution it reused.
+    again = {e.node_id: e for e in store.run_executions(pipeline, runs.again.run_id)}
+    for node_id in UPSTREAM:
+        assert again[node_id].state == "CACHED"
+        assert again[node_id].summary_uri == cold[node_id].summary_uri
+    statistics = Path(cold["StatisticsGen"].summary_uri).read_text()
+    assert "culmen_length_mm" in statistics and '<svg class="hist"' in statistics
+
+
+def test_the_evaluator_summary_shows_metrics_per_slice_and_the_verdict(runs):
+    html = Path(runs.cold.results["Evaluator"].summary_uri).read_text()
+    assert "Validation passed" in html and ">Blessed<" in html
+    metrics = {r["slice"]: r for r in _table(html, "slice", "sparse_categorical_accuracy")}
+    assert set(metrics) == {"Overall", "species=0", "species=1", "species=2"}
+    assert float(metrics["Overall"]["sparse_categorical_accuracy"]) >= 0.6  # it was blessed
+    assert "<h4>sparse_categorical_accuracy</h4>" in html  # and its bar chart
+
+    # The model that always says Adelie: right on Adelie only, and not blessed for it. With a
+    # baseline, the columns are per model (TFMA's names) and the differences.
+    worse = Path(runs.worse.results["Evaluator"].summary_uri).read_text()
+    candidate = "candidate/sparse_categorical_accuracy"
+    baseline = "baseline/sparse_categorical_accuracy"
+    table = {r["slice"]: r for r in _table(worse, "slice", candidate, baseline)}
+    accuracy = {name: float(r[candidate]) for name, r in table.items()}
+    assert accuracy["species=0"] == 1 and accuracy["species=1"] == accuracy["species=2"] == 0
+    assert 0 < accuracy["Overall"] < 0.6
+    assert float(table["species=1"][baseline]) >= 0.6  # the pushed model it is compared with
+    assert "Validation failed" in worse and "Not blessed" in worse
+    failed = {(f["slice"], f["metric"], f["threshold"]) for f in _table(worse, "threshold")}
+    assert ("species=1", "sparse_categorical_accuracy", "≥ 0.6") in failed
+    assert ("Overall", "sparse_categorical_accuracy", "≥ 0.6") in failed
+    assert ("species=0", "sparse_categorical_accuracy", "≥ 0.6") not in failed
+    pusher = Path(runs.worse.results["Pusher"].summary_uri).read_text()
+    assert "not blessed" in pusher
+
+
+def test_an_evaluation_without_its_metrics_is_shown_with_a_note(runs, tmp_path):
+    import shutil
+
+    from headrace.types import ModelEvaluation
+    from headrace.visuals import artifact_html
+
+    [evaluation] = runs.cold.results["Evaluator"].outputs["evaluation"]
+    copy = tmp_path / "evaluation"
+    shutil.copytree(evaluation.uri, copy)
+    for name in os.listdir(copy):
+        if name.startswith(("metrics", "validations")):
+            os.remove(copy / name)
+    html = artifact_html(ModelEvaluation(str(copy)))
+    assert "Cannot read the validation result" in html
+    assert f"No metrics file (metrics-*) in {copy}" in html
+    assert "candidate" in html  # what is still there is shown: the evaluated model
