@@ -169,6 +169,9 @@ class CompileOptions:
     # artifact repository (KFP installs have one), so plain Argo installs may turn it off.
     ui_metadata: bool = True
     ui_metadata_path: str = "/tmp/headrace/mlpipeline-ui-metadata.json"
+    # Where a container component's driver step writes the output parameters Argo reads back
+    # (whether its container step runs, and its resolved arguments).
+    driver_outputs_dir: str = "/tmp/headrace/driver"
     enforce_limits: bool = True
 
     def __post_init__(self) -> None:
@@ -202,10 +205,9 @@ class CompileOptions:
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or value <= 0):
                 raise DefinitionError(f"{name}={value!r} must be a positive number of seconds.")
-        if not self.ui_metadata_path.startswith("/"):
-            raise DefinitionError(
-                f"ui_metadata_path={self.ui_metadata_path!r} must be an absolute path."
-            )
+        for name in ("ui_metadata_path", "driver_outputs_dir"):
+            if not getattr(self, name).startswith("/"):
+                raise DefinitionError(f"{name}={getattr(self, name)!r} must be an absolute path.")
 
     def override(self, **changes: Any) -> CompileOptions:
         """A copy with the given fields replaced; None values are skipped (flags not given), and

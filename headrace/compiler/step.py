@@ -48,8 +48,13 @@ class Shared:
     options: CompileOptions
     root: Root
     metadata: Metadata
-    names: dict[str, str]  # node id -> template/task name
+    names: dict[str, str]  # node id (and "<id> driver", "<id> publish") -> template/task name
     retry: dict[str, Any] | None
+
+    def done_task(self, node_id: str) -> str:
+        """The task whose end means the node's outputs are published: what downstream tasks
+        wait for (a container node's publisher, see container_step.py)."""
+        return self.names.get(f"{node_id} publish", self.names[node_id])
 
 
 def retry_strategy(options: CompileOptions) -> dict[str, Any] | None:
@@ -115,7 +120,7 @@ def build_step(node: NodeIR, shared: Shared) -> Step:
 
     task: dict[str, Any] = {"name": name, "template": name}
     if node.upstream:
-        task["dependencies"] = [shared.names[u] for u in node.upstream]
+        task["dependencies"] = [shared.done_task(u) for u in node.upstream]
     return Step(node_id=node.id, template=template, task=task)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from headrace import __version__
 from headrace.compiler import conventions as kfp
+from headrace.compiler.container_step import build_container_steps
 from headrace.compiler.names import generate_name, k8s_name, unique_names
 from headrace.compiler.options import CompileOptions
 from headrace.compiler.step import IR_ANNOTATION, Shared, Step, build_step, retry_strategy
@@ -39,10 +40,16 @@ def build_workflow(ir: PipelineIR, ir_json: str, options: CompileOptions) -> dic
         options=options,
         root=pipeline_root(ir, options),
         metadata=metadata(ir, options),
-        names=unique_names((n.id for n in ir.nodes), reserved=(DAG_TEMPLATE,)),
+        names=unique_names(_task_keys(ir), reserved=(DAG_TEMPLATE,)),
         retry=retry_strategy(options),
     )
-    steps = [build_step(node, shared) for node in ir.nodes]
+    steps = [
+        step
+        for node in ir.nodes
+        for step in (
+            build_container_steps(node, shared) if node.container else [build_step(node, shared)]
+        )
+    ]
     parameters = run_parameters(ir)
     pipeline_label = k8s_name(ir.name)
 
@@ -75,6 +82,13 @@ def build_workflow(ir: PipelineIR, ir_json: str, options: CompileOptions) -> dic
     spec["templates"] = [_dag(steps), *(s.template for s in steps)]
     return {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
             "metadata": meta, "spec": spec}
+
+
+def _task_keys(ir: PipelineIR) -> list[str]:
+    # Node ids first, so they keep their plain names; a container node's driver and publisher
+    # steps follow under keys no node id can be (ids hold no spaces): "<id> driver".
+    extra = [f"{n.id} {role}" for n in ir.nodes if n.container for role in ("driver", "publish")]
+    return [*(n.id for n in ir.nodes), *extra]
 
 
 def _dag(steps: list[Step]) -> dict[str, Any]:

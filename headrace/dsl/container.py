@@ -148,6 +148,18 @@ def parameter_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
+def step_parameters(spec: ContainerSpec) -> list[tuple[str, str, int]]:
+    """(parameter name, "command" | "args", index) of each item that a cluster's driver step
+    resolves per execution and hands to the container step as an Argo parameter: items with
+    placeholders, and items holding "{{", which Argo would otherwise take for its own tags."""
+    found = []
+    for field_name, prefix in (("command", "cmd"), ("args", "arg")):
+        for i, item in enumerate(getattr(spec, field_name)):
+            if _TOKEN.search(item) or "{{" in item:
+                found.append((f"{prefix}-{i}", field_name, i))
+    return found
+
+
 def container_component(
     fn: Callable[..., ContainerSpec] | None = None,
     *,

@@ -43,6 +43,14 @@ def _parser() -> argparse.ArgumentParser:
         help="effective Beam arguments for this node (replace the IR's)",
     )
     p.add_argument("--ui-metadata", help="write KFP mlpipeline-ui-metadata JSON here")
+    p.add_argument(
+        "--phase",
+        choices=("launch", "container-driver", "container-publisher"),
+        default="launch",
+        help="launch the node whole, or (a container node in a cluster) only the step before or "
+        "after its own container step",
+    )
+    p.add_argument("--driver-outputs", help="container-driver: where to write Argo's parameters")
     return p
 
 
@@ -60,15 +68,29 @@ def main(argv: list[str] | None = None) -> int:
         # Every step records the run's DAG (the first one writes it): MLMD alone would not
         # know the nodes a failure keeps from running, which `headrace runs report` draws.
         record_run_graph(store, ir, args.run_id)
-        result = launch(
-            ir,
-            args.node,
-            run_id=args.run_id,
-            store=store,
-            root=root,
-            runtime_values=runtime,
-            log=print,
-        )
+        if args.phase == "launch":
+            result = launch(
+                ir,
+                args.node,
+                run_id=args.run_id,
+                store=store,
+                root=root,
+                runtime_values=runtime,
+                log=print,
+            )
+        else:
+            from headrace.entrypoint.container_phases import run_phase
+
+            result = run_phase(
+                args.phase,
+                ir,
+                args.node,
+                run_id=args.run_id,
+                store=store,
+                root=root,
+                runtime_values=runtime,
+                outputs_dir=args.driver_outputs,
+            )
     except (DefinitionError, PipelineFileError, ExecutionError) as exc:
         print(f"headrace: node {args.node!r} failed: {exc}", file=sys.stderr)
         print(getattr(exc, "user_traceback", ""), file=sys.stderr)

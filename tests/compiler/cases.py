@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from headrace.compiler import BeamOptions, CompileOptions, SecretRef
 from headrace.ir import PipelineIR
-from tests.compiler.pipelines import chain, fan_out, penguin, word_count
+from tests.compiler.pipelines import chain, containers, fan_out, penguin, word_count
 
 FLINK_PVC_MYSQL = CompileOptions(
     image="registry.example.com/headrace:0.1.0",
@@ -54,4 +54,6 @@ GOLDEN: dict[str, Callable[[], tuple[PipelineIR, CompileOptions]]] = {
 MORE: dict[str, Callable[[], tuple[PipelineIR, CompileOptions]]] = {
     "chain-50": lambda: (chain(50), FLINK_PVC_MYSQL.override(beam=BeamOptions())),
     "fan-out-50": lambda: (fan_out(50), SPARK_STEP_GCS_GRPC.override(beam=BeamOptions())),
+    "containers-pvc-mysql": lambda: (containers(), FLINK_PVC_MYSQL.override(beam=BeamOptions())),
+    "containers-minimal": lambda: (containers(gpu=0), DIRECT_MINIMAL),
 }

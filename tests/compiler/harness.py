@@ -5,7 +5,11 @@ task in dependency order runs its container's command/args as a process, with th
 env (Secret references resolved from `secrets`, as the kubelet would), Argo placeholders
 (`{{workflow.name}}`, `{{workflow.parameters.X}}`, `{{workflow.annotations.X}}`) substituted and
 then Kubernetes' `$(VAR)` expansion applied; sidecars run next to the main process and are
-stopped when it ends; the retryStrategy is honoured; declared output artifacts must appear. A
+stopped when it ends; the retryStrategy is honoured; declared output artifacts must appear.
+Parameters flow as in Argo: a template's `outputs.parameters` are read from their `valueFrom.path`
+files after the task succeeded (`{{tasks.T.outputs.parameters.P}}`), a task's
+`arguments.parameters` become its template's `{{inputs.parameters.P}}`, and a task whose `when`
+(`A == B` or `A != B` after substitution) is false is skipped, its dependents still run. A
 failed task raises TaskFailed naming the task, its exit code, whether Argo would retry, and the
 end of its stderr. Volume mount paths must exist locally (they stand in for the PVC).
 """
@@ -69,6 +73,8 @@ class TaskRun:
     argv: list[str]
     attempts: list[Attempt] = field(default_factory=list)
     ui_metadata: dict[str, Any] | None = None
+    skipped: bool = False  # its `when` was false: Argo marks it Skipped and runs its dependents
+    parameters: dict[str, str] = field(default_factory=dict)  # its output parameters
 
 
 def run_workflow(
@@ -101,8 +107,12 @@ def run_workflow(
                                f"container template in this workflow")
         run = _run_task(task, template, glob, secrets or {}, base_env, cwd, max_seconds)
         runs.append(run)
+        if run.skipped:
+            continue
         if run.attempts[-1].exit_code != 0:
             raise TaskFailed(run)  # Argo's DAG fails fast: nothing new is scheduled
+        glob.update({f"tasks.{task['name']}.outputs.parameters.{k}": v
+                     for k, v in run.parameters.items()})
     return runs
 
 
@@ -217,6 +227,11 @@ def _run_task(task: dict[str, Any], template: dict[str, Any], glob: Mapping[str,
     where = f"task {task['name']!r}"
     glob = {**glob, "pod.name": f"{glob['workflow.name']}-{task['name']}",
             "tasks.name": task["name"]}
+    display = template.get("metadata", {}).get("annotations", {}).get(
+        "pipelines.kubeflow.org/task_display_name", task["name"])
+    if "when" in task and not _when(_substitute(task["when"], glob, f"{where} when"), where):
+        return TaskRun(task=task["name"], node=display, argv=[], skipped=True)
+    glob.update(_inputs(task, template, glob, where))
     container = template["container"]
     for mount in container.get("volumeMounts", []):
         if not os.path.isdir(mount["mountPath"]):
@@ -224,8 +239,6 @@ def _run_task(task: dict[str, Any], template: dict[str, Any], glob: Mapping[str,
                                f"{mount['mountPath']}, which does not exist here")
     env = _container_env(container, glob, secrets, where)
     argv = _argv(container, glob, env, where)
-    display = template.get("metadata", {}).get("annotations", {}).get(
-        "pipelines.kubeflow.org/task_display_name", task["name"])
     run = TaskRun(task=task["name"], node=display, argv=argv)
     limit, codes = _retry(template.get("retryStrategy"))
     deadline = float(template.get("activeDeadlineSeconds") or max_seconds)
@@ -237,7 +250,52 @@ def _run_task(task: dict[str, Any], template: dict[str, Any], glob: Mapping[str,
             break
     if attempt.exit_code == 0:
         run.ui_metadata = _collect_outputs(template, where)
+        run.parameters = _output_parameters(template, where)
     return run
+
+
+def _when(expression: str, where: str) -> bool:
+    # Argo evaluates `when` with govaluate; the compiler emits only comparisons of two values.
+    match = re.fullmatch(r"\s*(.*?)\s*(==|!=)\s*(.*?)\s*", expression)
+    if not match:
+        raise HarnessError(f"{where}: `when: {expression}` is not A == B or A != B")
+    left, op, right = (match.group(i).strip("'\"") for i in (1, 2, 3))
+    return (left == right) == (op == "==")
+
+
+def _inputs(task: dict[str, Any], template: dict[str, Any], glob: Mapping[str, str],
+            where: str) -> dict[str, str]:
+    """The template's input parameters: the task's arguments, else the declared defaults."""
+    given = {p["name"]: _substitute(str(p.get("value", "")), glob, f"{where} argument")
+             for p in task.get("arguments", {}).get("parameters", [])}
+    values = {}
+    for p in template.get("inputs", {}).get("parameters", []):
+        if p["name"] in given:
+            values[f"inputs.parameters.{p['name']}"] = given.pop(p["name"])
+        elif "value" in p or "default" in p:
+            values[f"inputs.parameters.{p['name']}"] = str(p.get("value", p.get("default")))
+        else:
+            raise HarnessError(f"{where}: input parameter {p['name']!r} has no value; Argo "
+                               f"would reject the workflow")
+    if given:
+        raise HarnessError(f"{where}: arguments {sorted(given)} are not input parameters of "
+                           f"template {template['name']!r}")
+    return values
+
+
+def _output_parameters(template: dict[str, Any], where: str) -> dict[str, str]:
+    """Argo reads each output parameter's file once the main container ended; a missing file
+    without a default fails the step."""
+    values = {}
+    for p in template.get("outputs", {}).get("parameters", []):
+        path = Path(p.get("valueFrom", {}).get("path", ""))
+        if path.is_file():
+            values[p["name"]] = path.read_text()
+        elif "default" in p.get("valueFrom", {}):
+            values[p["name"]] = p["valueFrom"]["default"]
+        else:
+            raise HarnessError(f"{where}: output parameter {p['name']} missing at {path}")
+    return values
 
 
 def _retry(strategy: dict[str, Any] | None) -> tuple[int, set[int]]:

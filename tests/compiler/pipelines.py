@@ -160,6 +160,19 @@ def _resources(nodes, gpu_every: int) -> None:
         node.with_resources(cpu="500m", memory="1Gi", gpu=1 if i % gpu_every == 0 else 0)
 
 
+def containers(gpu: int = 1) -> PipelineIR:
+    """tests/support/custom_components.py: function, class and container components (one
+    container with GPUs), as a user's pipeline file loaded by path."""
+    from headrace.dsl.loader import import_file
+
+    module = import_file(str(REPO / "tests" / "support" / "custom_components.py"))
+    pipeline = module.create_pipeline()
+    for node in pipeline.components:
+        if node.id == "CountLines" and gpu:
+            node.with_resources(cpu="2", memory="1Gi", gpu=gpu)
+    return portable(build(pipeline))
+
+
 def portable(ir: PipelineIR) -> PipelineIR:
     """The IR with `defined_at` relative to the repository, so golden YAML does not depend on
     where the checkout lives (the IR records absolute call sites)."""

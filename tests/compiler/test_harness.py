@@ -115,3 +115,66 @@ def test_a_missing_secret_stops_the_pod(tmp_path):
 def test_unknown_parameters_are_refused(tmp_path):
     with pytest.raises(HarnessError, match=r"\['colour'\] are not workflow parameters"):
         run_workflow(_workflow(tmp_path / "log"), parameters={"colour": "red"})
+
+
+def _parameter_workflow(tmp_path, *, when: str, write: bool = True):
+    """`produce` writes an output parameter file; `consume` gets it as an input parameter and
+    runs only if `when` holds; `after` depends on `consume` either way."""
+    out = tmp_path / "out"
+    code = f"import pathlib; p = pathlib.Path({str(out)!r}); p.mkdir(exist_ok=True); " + (
+        "(p / 'flag').write_text('yes'); (p / 'value').write_text('hello world')" if write
+        else "pass")
+    record = "import sys; open(sys.argv[1], 'a').write(' '.join(sys.argv[2:]) + '\\n')"
+    log = tmp_path / "log"
+    return log, {
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
+        "metadata": {"generateName": "p-"},
+        "spec": {"entrypoint": "dag", "templates": [
+            {"name": "dag", "dag": {"tasks": [
+                {"name": "produce", "template": "produce"},
+                {"name": "consume", "template": "consume", "dependencies": ["produce"],
+                 "when": when,
+                 "arguments": {"parameters": [
+                     {"name": "v", "value": "{{tasks.produce.outputs.parameters.value}}"}]}},
+                {"name": "after", "template": "after", "dependencies": ["consume"]},
+            ]}},
+            {"name": "produce", "container": {"image": "x", "command": [sys.executable, "-c",
+                                                                          code]},
+             "outputs": {"parameters": [
+                 {"name": "flag", "valueFrom": {"path": str(out / "flag")}},
+                 {"name": "value", "valueFrom": {"path": str(out / "value")}}]}},
+            {"name": "consume", "inputs": {"parameters": [{"name": "v"}]},
+             "container": {"image": "x", "command": [sys.executable, "-c", record],
+                           "args": [str(log), "consumed", "{{inputs.parameters.v}}"]}},
+            {"name": "after", "container": {"image": "x", "command": [sys.executable, "-c",
+                                                                        record],
+                                            "args": [str(log), "after"]}},
+        ]},
+    }
+
+
+def test_output_parameters_flow_into_input_parameters_and_when_skips(tmp_path):
+    log, wf = _parameter_workflow(tmp_path, when="{{tasks.produce.outputs.parameters.flag}} == yes")
+    runs = run_workflow(wf)
+    assert runs[0].parameters == {"flag": "yes", "value": "hello world"}
+    assert runs[1].argv[-1] == "hello world" and not runs[1].skipped
+    assert log.read_text() == "consumed hello world\nafter\n"
+
+    log.unlink()
+    log, wf = _parameter_workflow(tmp_path, when="{{tasks.produce.outputs.parameters.flag}} != yes")
+    runs = run_workflow(wf)
+    assert [r.skipped for r in runs] == [False, True, False]  # a Skipped task's dependents run
+    assert log.read_text() == "after\n"
+
+
+def test_a_missing_output_parameter_or_odd_when_is_reported(tmp_path):
+    _, wf = _parameter_workflow(tmp_path, when="true", write=False)
+    with pytest.raises(HarnessError, match=r"output parameter flag missing at .*out/flag"):
+        run_workflow(wf)
+    _, wf = _parameter_workflow(tmp_path, when="{{tasks.produce.outputs.parameters.flag}}")
+    (tmp_path / "out").mkdir(exist_ok=True)
+    wf["spec"]["templates"][1]["container"]["command"][-1] = (
+        f"import pathlib; p = pathlib.Path({str(tmp_path / 'out')!r}); "
+        "(p / 'flag').write_text('yes'); (p / 'value').write_text('v')")
+    with pytest.raises(HarnessError, match=r"`when: yes` is not A == B or A != B"):
+        run_workflow(wf)
