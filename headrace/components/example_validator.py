@@ -8,7 +8,6 @@ ExampleAnomalies artifact, printed as a readable table, and optionally failing t
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from headrace.components.data_errors import AnomaliesFoundError
 from headrace.components.schema_files import read_schema
@@ -16,8 +15,8 @@ from headrace.components.splits import encode_split_names, select_splits, split_
 from headrace.components.statistics_files import read_statistics
 from headrace.dsl import Input, Output, Parameter, component
 from headrace.types import ExampleAnomalies, ExampleStatistics, Schema
+from headrace.visuals.anomalies import ANOMALIES_FILE, anomaly_rows  # shared with the views
 
-ANOMALIES_FILE = "SchemaDiff.pb"  # TFX 1.x: a binary tensorflow_metadata Anomalies proto
 # TFX's `blessed` custom property: per split, 1 when it has no anomalies, else 0.
 BLESSED, NOT_BLESSED = 1, 0
 
@@ -72,28 +71,6 @@ def ExampleValidator(
             "curated schema through ImportSchemaGen); or set fail_on_anomalies=False to record "
             "anomalies without failing."
         )
-
-
-def anomaly_rows(result: Any) -> list[tuple[str, str, str]]:
-    """(feature, kind, description) for each reason of each anomaly, sorted by feature.
-
-    Dataset-level anomalies (e.g. too few examples) show `(dataset)` as their feature.
-    """
-    from tensorflow_metadata.proto.v0 import anomalies_pb2
-
-    infos = sorted(result.anomaly_info.items())
-    if result.HasField("dataset_anomaly_info"):
-        infos.append(("(dataset)", result.dataset_anomaly_info))
-    rows = []
-    for feature, info in infos:
-        warning = " (warning)" if info.severity == anomalies_pb2.AnomalyInfo.WARNING else ""
-        reasons = list(info.reason) or [info]
-        for reason in reasons:
-            kind = reason.short_description
-            if isinstance(reason, anomalies_pb2.AnomalyInfo.Reason):
-                kind += f" [{anomalies_pb2.AnomalyInfo.Type.Name(reason.type)}]"
-            rows.append((feature, kind + warning, reason.description.strip()))
-    return rows
 
 
 def format_report(split: str, rows: list[tuple[str, str, str]]) -> str:

@@ -8,8 +8,7 @@ from typing import Any
 
 from headrace.components.data_errors import DataError
 from headrace.types import Artifact
-
-SCHEMA_FILE = "schema.pbtxt"
+from headrace.visuals.schema import SCHEMA_FILE  # the file name the views read too
 
 
 def schema_file(artifact: Artifact) -> str:

@@ -9,8 +9,7 @@ from typing import Any
 from headrace.components.data_errors import DataError
 from headrace.components.splits import split_uri
 from headrace.types import Artifact
-
-STATS_FILE = "FeatureStats.pb"
+from headrace.visuals.statistics import STATS_FILE  # the file name the views read too
 
 
 def statistics_file(artifact: Artifact, split: str) -> str:
