@@ -31,7 +31,6 @@ from headrace.dsl.component import (
     code_hash,
     executor_ref,
     port_specs,
-    type_hints,
 )
 from headrace.dsl.context import ExecutionContext
 from headrace.errors import DefinitionError
@@ -50,7 +49,7 @@ def class_component(cls: type, name: str, file_parameters: tuple[str, ...]) -> C
         )
     takes_context = _run_signature(cls, where)
     entries = []
-    for attr, hint in type_hints(cls, where).items():
+    for attr, hint in _hints(cls, where).items():
         if attr.startswith("_") or typing.ClassVar in (hint, typing.get_origin(hint)):
             continue  # the class's own state and constants
         if hint is ExecutionContext:
@@ -74,6 +73,19 @@ def class_component(cls: type, name: str, file_parameters: tuple[str, ...]) -> C
         context_argument=_CONTEXT,
     )
     return Component(_executor(cls, takes_context), spec, definition=cls)
+
+
+def _hints(cls: type, where: str) -> dict[str, Any]:
+    try:
+        try:
+            return typing.get_type_hints(cls)
+        except NameError:
+            # typing looks names up in the module the class says it is from; code run with its
+            # own globals (exec, some notebook and doc runners) has them where run() was made.
+            namespace = inspect.getattr_static(cls, "run").__globals__
+            return typing.get_type_hints(cls, globalns=namespace)
+    except Exception as exc:
+        raise DefinitionError(f"{where}: cannot read its type annotations: {exc}") from exc
 
 
 def _run_signature(cls: type, where: str) -> bool:
