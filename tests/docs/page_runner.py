@@ -5,6 +5,7 @@ Python process per page, file blocks written; compiled workflows and kustomizati
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
@@ -28,6 +29,13 @@ MADE_RUN = re.compile(r"^Run (\S+): ", re.MULTILINE)
 
 class BlockFailed(AssertionError):
     pass
+
+
+def _environment() -> dict[str, str]:
+    # As under `uv run`: this environment's bin directory first on PATH (`python` in a
+    # container component's command run as a process is this Python).
+    bin_dir = os.path.dirname(sys.executable)
+    return {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
 
 
 def runnable(block: Block) -> bool:
@@ -117,6 +125,7 @@ class PageRun:
             self.worker = subprocess.Popen(
                 [sys.executable, str(WORKER)],
                 cwd=self.workdir,
+                env=_environment(),
                 text=True,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -166,6 +175,7 @@ class PageRun:
         done = subprocess.run(
             [sys.executable, "-m", "headrace", *words],
             cwd=self.workdir,
+            env=_environment(),
             capture_output=True,
             text=True,
             timeout=COMMAND_TIMEOUT,
