@@ -90,39 +90,49 @@ def metric_name(key: Any, *, with_model: bool) -> str:
     return name
 
 
-def _scalars(metrics: list[Any]) -> tuple[list[str], dict[str, dict[str, float]]]:
-    """Metric names in order of appearance, and {slice: {metric: value}} for scalar metrics."""
+def _scalars(
+    metrics: list[Any],
+) -> tuple[list[str], dict[str, dict[str, float]], dict[str, list[tuple[str, float]]]]:
+    """Scalar metrics: column names in order of appearance, {slice: {column: value}}, and for
+    the charts {metric: [(bar label, value)]} with a bar per slice (and per model if several)."""
     models = {kv.key.model_name for m in metrics for kv in m.metric_keys_and_values}
+    several = len(models) > 1
     names: list[str] = []
     by_slice: dict[str, dict[str, float]] = {}
+    charts: dict[str, list[tuple[str, float]]] = {}
     for m in sorted(
         metrics, key=lambda m: (bool(m.slice_key.single_slice_keys), slice_name(m.slice_key))
     ):
-        values = by_slice.setdefault(slice_name(m.slice_key), {})
+        where = slice_name(m.slice_key)
+        values = by_slice.setdefault(where, {})
         for kv in m.metric_keys_and_values:
             if not kv.value.HasField("double_value"):
                 continue  # confusion matrices, arrays: in TFMA's own views
-            name = metric_name(kv.key, with_model=len(models) > 1)
-            # TFMA repeats unweighted metrics with an explicit example_weighted=false: keep one.
-            values.setdefault(name, kv.value.double_value.value)
+            name = metric_name(kv.key, with_model=several)
+            if name in values:
+                continue  # TFMA repeats unweighted metrics with example_weighted=false
+            value = values[name] = kv.value.double_value.value
             if name not in names:
                 names.append(name)
-    return names, by_slice
+            plain = metric_name(kv.key, with_model=False)
+            if not kv.key.is_diff and kv.key.name not in _NOT_CHARTED:
+                label = f"{where} ({kv.key.model_name})" if several else where
+                charts.setdefault(plain, []).append((label, value))
+    return names, by_slice, charts
 
 
 def _metrics_html(metrics: list[Any]) -> str:
-    names, by_slice = _scalars(metrics)
+    names, by_slice, charts = _scalars(metrics)
     if not names:
         return note("No scalar metrics were computed.")
     rows = [
         [esc(s)] + [esc(number(v[n])) if n in v else "\u2013" for n in names]
         for s, v in by_slice.items()
     ]
-    parts = [table(["slice", *names], rows, numeric=range(1, len(names) + 1))]
-    charted = [n for n in names if n not in _NOT_CHARTED][:_CHARTED]
-    for name in charted:
-        points = [(s, v[name]) for s, v in by_slice.items() if name in v]
-        parts.append(f"<h4>{esc(name)}</h4>" + bars(points))
+    wide = table(["slice", *names], rows, numeric=range(1, len(names) + 1))
+    parts = [f'<div class="scroll">{wide}</div>']
+    for name, points in list(charts.items())[:_CHARTED]:
+        parts.append(f"<h4>{esc(name)}</h4>" + bars(sorted(points, key=lambda p: p[0])))
     return "".join(parts)
 
 
@@ -152,8 +162,11 @@ def _validation_html(artifact: Artifact) -> str:
                 ]
             )
     body = '<p class="verdict bad">Validation failed</p>'
+    headers = ["slice", "metric", "value", "threshold", "message"]
+    if rows and not any(r[4] for r in rows):  # TFMA leaves messages empty for thresholds
+        headers, rows = headers[:4], [r[:4] for r in rows]
     if rows:
-        body += table(["slice", "metric", "value", "threshold", "message"], rows, numeric=[2])
+        body += table(headers, rows, numeric=[2])
     missing = [_spec_name(s) for s in result.missing_slices]
     if missing:
         body += note(

@@ -22,7 +22,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .verdict.good{background:#e6f4ea}.verdict.bad{background:#fce8e6}
 .topbar{display:inline-block;height:9px;background:#4a78b5;vertical-align:middle;margin-right:4px}
 svg text{font-size:11px;fill:#1d232b}code{font-size:12px;background:#f2f4f7;padding:0 3px}
-section{margin-bottom:8px}
+section{margin-bottom:8px}.scroll{overflow-x:auto}
 """
 
 
