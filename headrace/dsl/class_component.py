@@ -112,7 +112,7 @@ def _run_signature(cls: type, where: str) -> bool:
 def _executor(cls: type, takes_context: bool) -> Callable[..., Any]:
     def execute(**kwargs: Any) -> Any:
         context = kwargs.pop(_CONTEXT)
-        instance = cls.__new__(cls)
+        instance: Any = object.__new__(cls)  # no __init__ to call: it is not allowed
         for attr, value in kwargs.items():
             setattr(instance, attr, value)
         return instance.run(context) if takes_context else instance.run()

@@ -188,8 +188,15 @@ def container_component(
     if not name:
         raise DefinitionError(f"container_component(image={image!r}) needs a name=.")
     where = f"container component {name!r}"
-    entries = [(k, Input[t], _NO_DEFAULT) for k, t in (inputs or {}).items()]  # type: ignore[valid-type]
-    entries += [(k, Output[t], _NO_DEFAULT) for k, t in (outputs or {}).items()]  # type: ignore[valid-type]
+    # The same (name, annotation, default) entries a function's signature gives.
+    entries: list[tuple[str, Any, Any]] = [
+        (k, Input[t], _NO_DEFAULT)  # type: ignore[valid-type]
+        for k, t in (inputs or {}).items()
+    ]
+    entries += [
+        (k, Output[t], _NO_DEFAULT)  # type: ignore[valid-type]
+        for k, t in (outputs or {}).items()
+    ]
     defaults = dict(defaults or {})
     unknown = sorted(set(defaults) - set(parameters or {}))
     if unknown:
@@ -272,7 +279,11 @@ def _component(
             f"{where}: inputs {optional} are optional; a container component's inputs must be "
             f"wired (an absent input has no URI to pass)."
         )
-    declared = {"inputs": ports.inputs, "outputs": ports.outputs, "parameters": ports.parameters}
+    declared: dict[str, Mapping[str, Any]] = {
+        "inputs": ports.inputs,
+        "outputs": ports.outputs,
+        "parameters": ports.parameters,
+    }
     used: set[tuple[str, str | None]] = set()
     for field_name in ("command", "args"):
         for i, item in enumerate(getattr(spec, field_name)):
