@@ -3,7 +3,7 @@
 
 # Until headrace.dsl types Input[T]/Output[T]/Parameter[T] as T for type checkers, mypy cannot see
 # that the arguments are the artifacts and values the executor passes in.
-# mypy: disable-error-code="attr-defined, arg-type, assignment, union-attr"
+# mypy: disable-error-code="attr-defined, arg-type, assignment, union-attr, index, dict-item"
 
 from __future__ import annotations
 

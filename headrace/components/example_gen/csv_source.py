@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -197,7 +197,9 @@ def classify(column: pa.Array, current: ColumnType) -> ColumnType:
 
 
 def _python_parses(text: str, kind: type) -> bool:
-    parsers = [kind] if kind is float else [int, lambda t: int(t, 0)]  # Arrow reads 0x1F too
+    parsers: list[Callable[[str], object]] = (
+        [float] if kind is float else [int, lambda t: int(t, 0)]  # Arrow reads 0x1F too
+    )
     for parse in parsers:
         try:
             parse(text)
