@@ -4,6 +4,6 @@ run summaries, the interactive context and the run report."""
 from headrace.visuals.artifacts import artifact_html
 from headrace.visuals.facets import statistics_facets_html
 from headrace.visuals.node import node_page
-from headrace.visuals.page import page
+from headrace.visuals.page import embedded, page
 
-__all__ = ["artifact_html", "node_page", "page", "statistics_facets_html"]
+__all__ = ["artifact_html", "embedded", "node_page", "page", "statistics_facets_html"]

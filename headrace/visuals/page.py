@@ -26,6 +26,30 @@ section{margin-bottom:8px}.scroll{overflow-x:auto}
 """
 
 
+def _scoped(css: str, scope: str) -> str:
+    """`css` with every selector confined to elements under `scope` (`body` becomes `scope`)."""
+    rules = []
+    for rule in css.replace("\n", "").split("}"):
+        if "{" not in rule:
+            continue
+        selectors, body = rule.split("{", 1)
+        confined = (
+            scope if s.strip() == "body" else f"{scope} {s.strip()}" for s in selectors.split(",")
+        )
+        rules.append(f"{','.join(confined)}{{{body}}}")
+    return "".join(rules)
+
+
+_SCOPE = "headrace-view"
+_SCOPED_STYLE = _scoped(STYLE, f".{_SCOPE}")
+
+
+def embedded(fragment_html: str) -> str:
+    """A fragment styled like a page, for a host page that has styles of its own (a Jupyter
+    notebook): the page's CSS is confined to one wrapping element, so the host keeps its look."""
+    return f'<div class="{_SCOPE}"><style>{_SCOPED_STYLE}</style>{fragment_html}</div>'
+
+
 def page(title: str, body_html: str) -> str:
     """A complete HTML document titled `title` (escaped) around `body_html` (already HTML)."""
     return (

@@ -112,3 +112,16 @@ def test_importing_the_views_imports_no_heavy_library():
     code = f"import sys, headrace.visuals; print([m for m in {heavy!r} if m in sys.modules])"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_an_embedded_fragment_styles_only_itself(tmp_path):
+    import re
+
+    from headrace.visuals import embedded
+
+    html = embedded(artifact_html(_examples(tmp_path)))
+    css = re.search(r"<style>(.*?)</style>", html, re.S).group(1)
+    selectors = [s for rule in re.findall(r"([^{}]+)\{", css) for s in rule.split(",")]
+    assert selectors and all(s.startswith(".headrace-view") for s in selectors), selectors
+    assert html.startswith('<div class="headrace-view">')
+    assert ".headrace-view table{" in css  # the page's table style, confined
