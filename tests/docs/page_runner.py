@@ -193,8 +193,13 @@ class PageRun:
             )
         if words[:1] == ["run"]:
             self.made_runs += MADE_RUN.findall(done.stdout)
-        if words[:1] == ["compile"] and done.returncode == 0:
-            self._validate_workflow(block, words)
+        output_file = _option(words, "-o", "--output")
+        if done.returncode == 0 and output_file not in (None, "-"):
+            written = self.workdir / output_file
+            if not written.is_file() or not written.stat().st_size:
+                raise BlockFailed(f"{block.where}: `headrace {words[0]}` wrote no {output_file}")
+            if words[0] == "compile":
+                self._validate_workflow(block, written)
 
     def _run_id(self, block: Block, word: str) -> str:
         """A run id in a command stands for a run this page made: the one it stood for before,
@@ -210,19 +215,16 @@ class PageRun:
 
         return RUN_ID.sub(swap, word)
 
-    def _validate_workflow(self, block: Block, words: list[str]) -> None:
-        output = _option(words, "-o", "--output")
-        if output in (None, "-"):
-            return
+    def _validate_workflow(self, block: Block, path: Path) -> None:
         import yaml
 
         from tests.compiler.schema_check import JSON_SCHEMAS, crd_problems, schema_errors
 
-        doc: Any = yaml.safe_load((self.workdir / output).read_text())
+        doc: Any = yaml.safe_load(path.read_text())
         problems = [p for name in JSON_SCHEMAS for p in schema_errors(doc, name)]
         problems += crd_problems(doc)
         if problems:
-            raise BlockFailed(f"{block.where}: {output} is not a valid Argo Workflow: {problems}")
+            raise BlockFailed(f"{block.where}: {path.name} is not a valid workflow: {problems}")
 
 
 def _option(words: list[str], *names: str) -> str | None:
