@@ -251,6 +251,11 @@ class Store:
         who: NodeExecution,
     ) -> int:
         contexts = self._run_contexts(who.pipeline, who.run_id, who.node_id)
+        # An artifact already recorded goes in as MLMD holds it, never re-converted: a process
+        # that has not imported its class (an isolated node, a cluster step) would turn its
+        # typed properties into custom ones, and a later writer would then drop them.
+        known = {a.id for ports in (inputs, outputs) for arts in ports.values() for a in arts}
+        stored = self._recorded_artifacts({i for i in known if i is not None})
         pairs = []
         seen: set[tuple[int, int | None]] = set()
         for event_type, ports in ((mlmd.Event.INPUT, inputs), (mlmd.Event.OUTPUT, outputs)):
@@ -264,6 +269,9 @@ class Store:
                     event = mlmd.Event(type=event_type)
                     event.path.steps.add().key = port
                     event.path.steps.add().index = index
+                    if artifact.id in stored:
+                        pairs.append((stored[artifact.id], event))
+                        continue
                     type_id = self._artifact_type_id(type(artifact))
                     pairs.append((convert.to_proto(artifact, type_id), event))
         execution_id, _, _ = self._call(
@@ -273,6 +281,14 @@ class Store:
             lambda: self._raw.put_execution(execution, pairs, contexts, force_reuse_context=True),
         )
         return execution_id
+
+    def _recorded_artifacts(self, ids: set[int]) -> dict[int, mlmd.Artifact]:
+        if not ids:
+            return {}
+        found = self._call(
+            "reading recorded artifacts", lambda: self._raw.get_artifacts_by_id(sorted(ids))
+        )
+        return {proto.id: proto for proto in found}
 
     # --- reading -----------------------------------------------------------------------------
 

@@ -128,3 +128,29 @@ def test_bad_urls(url, match):
 def test_unwritable_sqlite_location_is_explained():
     with pytest.raises(MetadataConnectionError, match="Cannot open the SQLite metadata store"):
         open_store("sqlite:///proc/no-such-dir/metadata.sqlite")
+
+
+def test_a_process_without_the_artifact_class_cannot_change_what_was_recorded(sqlite_url):
+    """An isolated node or cluster step resolves inputs before importing the component, so
+    its artifacts are generic; recording them as inputs must leave typed properties typed."""
+    from headrace.types import Artifact
+
+    class Line(Artifact):
+        TYPE_NAME = "FittedLine"
+        PROPERTIES = {"slope": float}
+
+    class Generic(Artifact):  # what artifact_class() gives a process that never saw Line
+        TYPE_NAME = "FittedLine"
+
+    store = open_store(sqlite_url)
+    who = NodeExecution(pipeline="p", run_id="r1", node_id="fit", component="Fit")
+    fit = store.start_execution(who, {})
+    [line] = store.publish(fit, {"line": [Line("/data/line", {"slope": 2.5})]})["line"]
+    for run_id in ("r2", "r3"):  # the second writer is the one that used to drop the value
+        use = NodeExecution(pipeline="p", run_id=run_id, node_id="use", component="Use")
+        generic = Generic(line.uri, dict(line.properties), id=line.id)
+        store.start_execution(use, {"line": [generic]})
+    [again] = store.node_result("p", "r1", "fit").outputs["line"]
+    assert again.properties == {"slope": 2.5}
+    [proto] = store._raw.get_artifacts_by_id([line.id])
+    assert proto.properties["slope"].double_value == 2.5 and "slope" not in proto.custom_properties
