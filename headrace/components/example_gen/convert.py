@@ -115,21 +115,24 @@ class Converter:
     ) -> _Framed:
         """Serialized, split and framed rows of one batch: [(split, TFRecord bytes, rows)]."""
         hashes = self._partition_hashes(item, unit)
-        records = encoder.encode(item) if isinstance(item, pa.RecordBatch) else item
-        if len(records) == 0:
+        if isinstance(item, pa.RecordBatch):
+            framed, crcs = encoder.encode_framed(item)
+        else:
+            crcs = tfrecord.record_crcs(item)
+            framed = tfrecord.framed_records(item, crcs)
+        if len(framed) == 0:
             return []
-        crcs = tfrecord.record_crcs(records)
         if self.assigner is None:
-            return [(unit.split, tfrecord.frame(records, crcs), len(records))]  # type: ignore[list-item]
+            return [(unit.split, tfrecord.contiguous(framed), len(framed))]  # type: ignore[list-item]
         chosen = self.assigner.assign(crcs if hashes is None else hashes)
-        framed = []
+        parts = []
         for position, name in enumerate(self.assigner.names):
             rows = np.flatnonzero(chosen == position)
             if len(rows) == 0:
                 continue
-            subset = records if len(rows) == len(records) else records.take(pa.array(rows))
-            framed.append((name, tfrecord.frame(subset, crcs[rows]), len(rows)))
-        return framed
+            subset = framed if len(rows) == len(framed) else framed.take(pa.array(rows))
+            parts.append((name, tfrecord.contiguous(subset), len(rows)))
+        return parts
 
     def _partition_hashes(
         self, item: pa.RecordBatch | pa.Array, unit: WorkUnit

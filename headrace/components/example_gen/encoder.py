@@ -7,9 +7,13 @@ straight into the protobuf wire format, column by column without a Python loop o
 each row's entry is a prefix looked up by value size in a small per-column table (Arrow
 `take`) followed by the value bytes (numpy varints, float32 bytes, or the string data), and
 Arrow's `binary_join_element_wise` joins the pieces row-wise, about 5 times faster than
-tfx_bsl. Batches holding real list columns still go through tfx_bsl's encoder. Both produce
-the same protos (tests compare them), including TFX's way of writing a missing value: the
-feature key with an empty `Feature` (no kind set), which TensorFlow and TFDV read as missing.
+tfx_bsl. Faster still, `encode_framed` hands the columns to a small C kernel (_wire.c, built
+when the package is installed with a C compiler) that writes each row's example, TFRecord
+framing and crc32c in one pass without the GIL: 4 times less CPU than the numpy path, which
+stays as the fallback and the reference. Batches holding real list columns go through
+tfx_bsl's encoder. All produce the same protos (tests compare them), including TFX's way of
+writing a missing value: the feature key with an empty `Feature` (no kind set), which
+TensorFlow and TFDV read as missing.
 
 Wire format of one row, for each column (field numbers from example.proto / feature.proto):
   0x0A len(entry) [0x0A len(key) key 0x12 len(Feature) Feature]      map entry of Features
@@ -21,9 +25,20 @@ and the row is 0x0A len(Features) Features (Example.features).
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from headrace.components.example_gen import tfrecord
+
+try:  # the C kernel (_wire.c); absent when the package was installed without a C compiler
+    from headrace.components.example_gen import _wire  # type: ignore[attr-defined]
+except ImportError:
+    _wire = None
+if sys.byteorder != "little":  # the kernel copies int64/float32 values as they lie in memory
+    _wire = None
 
 _MAX_VARINT = 10
 _U64 = np.uint64
@@ -296,11 +311,63 @@ def _is_list(kind: pa.DataType) -> bool:
     return pa.types.is_list(kind) or pa.types.is_large_list(kind)
 
 
+# Column kinds of the C kernel's `encode` (_wire.c).
+_WIRE_INT, _WIRE_FLOAT, _WIRE_BYTES, _WIRE_NULL = range(4)
+
+
+def _wire_column(spec: _Column, column: pa.Array) -> tuple:
+    """(kind, key_block, values, valid, data) of one column, as _wire.encode takes it: views of
+    the Arrow buffers, copied only where a cast is needed (values under a null are skipped)."""
+    kind = column.type
+    if pa.types.is_null(kind):
+        return (_WIRE_NULL, spec.key_block, None, None, None)
+    valid = _valid_mask(column)
+    if pa.types.is_floating(kind) or pa.types.is_integer(kind) or pa.types.is_boolean(kind):
+        wire, target, dtype = (
+            (_WIRE_FLOAT, pa.float32(), np.float32)
+            if pa.types.is_floating(kind)
+            else (_WIRE_INT, pa.int64(), np.int64)
+        )
+        column = column.cast(target)
+        values = np.frombuffer(column.buffers()[1], dtype)
+        return (wire, spec.key_block, values[column.offset :][: len(column)], valid, None)
+    binary = column.cast(pa.large_binary())
+    offsets = np.frombuffer(binary.buffers()[1], np.int64)[binary.offset :][: len(binary) + 1]
+    data = binary.buffers()[2]
+    return (_WIRE_BYTES, spec.key_block, offsets, valid, b"" if data is None else data)
+
+
 class ExampleEncoder:
     """Encodes record batches into a large_binary array of serialized tf.Example."""
 
     def __init__(self) -> None:
         self._columns: dict[str, _Column] = {}
+
+    def encode_framed(self, batch: pa.RecordBatch) -> tuple[pa.Array, np.ndarray]:
+        """Each row as a framed TFRecord record (large_binary), and the crc32c of each
+        serialized example (what hash splits go by)."""
+        n = batch.num_rows
+        if _wire is None or n == 0 or any(_is_list(field.type) for field in batch.schema):
+            records = self.encode(batch)
+            crcs = tfrecord.record_crcs(records)
+            return tfrecord.framed_records(records, crcs), crcs
+        for name, column in zip(batch.schema.names, batch.columns, strict=True):
+            if _encoder_for(column.type) is None:
+                raise TypeError(f"column {name!r} has type {column.type}, not a tf.Example kind")
+        columns = [
+            _wire_column(self._spec(name), column)
+            for name, column in zip(batch.schema.names, batch.columns, strict=True)
+        ]
+        offsets = np.empty(n + 1, np.int64)
+        crcs = np.empty(n, np.uint32)
+        data = _wire.encode(n, columns, offsets, crcs)
+        framed = pa.Array.from_buffers(
+            pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+        )
+        return framed, crcs
+
+    def _spec(self, name: str) -> _Column:
+        return self._columns.get(name) or self._columns.setdefault(name, _Column(name))
 
     def encode(self, batch: pa.RecordBatch) -> pa.Array:
         if any(_is_list(field.type) for field in batch.schema):
@@ -311,8 +378,7 @@ class ExampleEncoder:
             encode = _encoder_for(column.type)
             if encode is None:
                 raise TypeError(f"column {name!r} has type {column.type}, not a tf.Example kind")
-            spec = self._columns.get(name) or self._columns.setdefault(name, _Column(name))
-            for part in encode(spec, column):
+            for part in encode(self._spec(name), column):
                 parts.append(part)
                 lengths += pc.binary_length(part).to_numpy(zero_copy_only=False)
         header = _RowBuilder(batch.num_rows)

@@ -71,8 +71,8 @@ def record_crcs(records: pa.Array) -> np.ndarray:
     return np.fromiter(map(google_crc32c.value, pieces), np.uint32, count=n)
 
 
-def frame(records: pa.Array, crcs: np.ndarray) -> memoryview:
-    """The TFRecord bytes of `records` (large_binary) given their crc32c values."""
+def framed_records(records: pa.Array, crcs: np.ndarray) -> pa.Array:
+    """Each record of `records` (large_binary) with its TFRecord framing, given its crc32c."""
     n = len(records)
     offsets = np.frombuffer(records.buffers()[1], np.int64)[records.offset : records.offset + n + 1]
     lengths = np.diff(offsets).astype(np.uint64)
@@ -82,10 +82,21 @@ def frame(records: pa.Array, crcs: np.ndarray) -> memoryview:
     footer = mask(crcs).astype("<u4")
     heads = _fixed_width(header.view(np.uint8), 12, n)
     foots = _fixed_width(footer.view(np.uint8), 4, n)
-    framed = pc.binary_join_element_wise(heads, records, foots, pa.scalar(b"", pa.large_binary()))
-    framed_offsets = np.frombuffer(framed.buffers()[1], np.int64)
-    start, end = int(framed_offsets[framed.offset]), int(framed_offsets[framed.offset + n])
-    return memoryview(framed.buffers()[2])[start:end]
+    return pc.binary_join_element_wise(heads, records, foots, pa.scalar(b"", pa.large_binary()))
+
+
+def contiguous(framed: pa.Array) -> memoryview:
+    """The bytes of a large_binary array's values, back to back: a run of framed records."""
+    n = len(framed)
+    offsets = np.frombuffer(framed.buffers()[1], np.int64)
+    start, end = int(offsets[framed.offset]), int(offsets[framed.offset + n])
+    data = framed.buffers()[2]
+    return memoryview(data)[start:end] if data is not None else memoryview(b"")
+
+
+def frame(records: pa.Array, crcs: np.ndarray) -> memoryview:
+    """The TFRecord bytes of `records` (large_binary) given their crc32c values."""
+    return contiguous(framed_records(records, crcs))
 
 
 def _fixed_width(data: np.ndarray, width: int, n: int) -> pa.Array:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import struct
 from concurrent.futures import ThreadPoolExecutor
 
@@ -12,12 +13,14 @@ import pyarrow as pa
 import pytest
 
 from headrace.components.example_gen import ExampleGenError
+from headrace.components.example_gen import encoder as encoder_module
 from headrace.components.example_gen.column_types import ColumnType
 from headrace.components.example_gen.csv_source import classify
 from headrace.components.example_gen.encoder import ExampleEncoder, _encode_with_tfx_bsl
 from headrace.components.example_gen.splitting import SplitAssigner, partition_key_hashes
 from headrace.components.example_gen.tfrecord import (
     GzipShardWriter,
+    contiguous,
     crc32c_of_lengths,
     frame,
     mask,
@@ -217,3 +220,69 @@ def test_threads_per_unit_share_the_cpus_among_worker_processes(monkeypatch) -> 
     assert EngineOptions(beam_args=multi, threads=3).worker_threads() == 3
     with pytest.raises(ExampleGenError, match="threads must be positive"):
         EngineOptions(threads=0)
+
+
+# --- the C kernel (_wire.c) against the numpy path ----------------------------------------------
+
+needs_kernel = pytest.mark.skipif(
+    encoder_module._wire is None and not os.environ.get("HEADRACE_REQUIRE_C_KERNEL"),
+    reason="the C kernel was not built (no C compiler when the package was installed)",
+)
+
+
+def _edge_batch() -> pa.RecordBatch:
+    n = 6
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.array(["", "x" * 300, None, "y" * 127, "z" * 128, "é" * 70_000]),
+            pa.array([None] * n, pa.int64()),
+            pa.array([2**63 - 1, -(2**63), 0, 127, 128, None]),
+            pa.array([float("nan"), float("inf"), -0.0, 1e-45, None, 3.5]),
+        ],
+        ["text", "all_missing", "ints", "floats"],
+    )
+
+
+@needs_kernel
+@pytest.mark.parametrize("make", [_batch, _edge_batch, lambda: _batch().slice(7, 300)])
+def test_the_c_kernel_frames_the_same_bytes_as_the_numpy_path(make) -> None:
+    assert encoder_module._wire is not None, "HEADRACE_REQUIRE_C_KERNEL is set: build it"
+    batch = make()
+    framed, crcs = ExampleEncoder().encode_framed(batch)
+    records = ExampleEncoder().encode(batch)
+    assert bytes(contiguous(framed)) == bytes(frame(records, record_crcs(records)))
+    assert list(crcs) == [google_crc32c.value(r) for r in records.to_pylist()]
+    assert len(framed) == batch.num_rows
+
+
+@needs_kernel
+def test_the_c_kernel_refuses_buffers_that_do_not_fit() -> None:
+    wire = encoder_module._wire
+    key = b"\x0a\x01a\x12"
+    offsets, crcs = np.empty(3, np.int64), np.empty(2, np.uint32)
+    with pytest.raises(ValueError, match="column 0: values has 8 bytes, needs 16"):
+        wire.encode(2, [(0, key, np.zeros(1, np.int64), None, None)], offsets, crcs)
+    with pytest.raises(ValueError, match="column 0: bad offsets at row 1"):
+        bad = np.array([0, 2, 9], np.int64)
+        wire.encode(2, [(2, key, bad, None, b"abcd")], offsets, crcs)
+    with pytest.raises(ValueError, match="offsets_out needs n\\+1 int64"):
+        wire.encode(2, [], np.empty(2, np.int64), crcs)
+    assert wire.crc32c(b"123456789") == google_crc32c.value(b"123456789") == 0xE3069283
+
+
+def test_without_the_c_kernel_conversion_writes_the_same_shards(tmp_path, monkeypatch) -> None:
+    from headrace.components.example_gen import csv_to_examples
+
+    path = tmp_path / "mixed.csv"
+    rows = ["a,b,c"] + [
+        f"{i},{i * 0.5},w{i % 7}" if i % 5 else f'{-i},,"q,{i}"' for i in range(999)
+    ]
+    path.write_text("\n".join(rows) + "\n")
+    first = csv_to_examples(str(path), str(tmp_path / "kernel"))
+    monkeypatch.setattr(encoder_module, "_wire", None)
+    second = csv_to_examples(str(path), str(tmp_path / "numpy"))
+    assert first.rows_per_split == second.rows_per_split and first.total_rows == 999
+    for split in first.split_names:
+        [mine] = (tmp_path / "kernel" / f"Split-{split}").iterdir()
+        [theirs] = (tmp_path / "numpy" / f"Split-{split}").iterdir()
+        assert gzip.decompress(mine.read_bytes()) == gzip.decompress(theirs.read_bytes())
