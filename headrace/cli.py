@@ -107,6 +107,7 @@ def run(
     """Run the pipeline defined in PIPELINE_FILE on this machine."""
     from headrace.dsl.loader import load_pipeline
     from headrace.ir import build
+    from headrace.launcher import check_runtime_values
     from headrace.metadata import default_url, open_store
     from headrace.runner import LocalRunner
     from headrace.runner.progress import ConsoleReporter
@@ -129,6 +130,7 @@ def run(
                     f"`headrace runs list --metadata {url}` shows the runs."
                 )
         runtime = dict(_parse_param(p) for p in params)
+        check_runtime_values(ir, runtime)  # (the runner checks too) before announcing a run
         runner = LocalRunner(
             store=store,
             metadata_url=url,
