@@ -7,13 +7,16 @@
  * compiler the package installs without it and encoder.py's numpy path runs instead; the tests
  * compare both, byte for byte.
  *
- * encode(n, columns, offsets_out, crcs_out) -> bytearray
+ * encode(n, columns, offsets_out, crcs_out, allocate) -> buffer
  *   columns: list of (kind, key_block, values, valid, data) per feature, in output order:
  *     kind 0 int64 values[n]; 1 float32 values[n]; 2 bytes: values = int64 offsets[n+1]
  *     into data; 3 no values (every row missing). valid: uint8/bool[n] or None (all valid).
  *     key_block: 0x0A len(key) key 0x12, the bytes between an entry's length and its
  *     Feature's length.
- *   Returns the TFRecord framing of the n serialized examples back to back; offsets_out
+ *   allocate(size) must return a writable buffer of `size` bytes (ExampleGen passes
+ *   pyarrow.allocate_buffer: Arrow's allocator hands large blocks back to the system, where
+ *   glibc's heap would keep growing over a long conversion).
+ *   Returns that buffer holding the TFRecord framing of the n examples back to back; offsets_out
  *   (int64[n+1]) receives where each framed record starts, crcs_out (uint32[n]) the crc32c of
  *   each example (unmasked, as google_crc32c.value gives it).
  * Wire format and missing values as in encoder.py's docstring.
@@ -247,11 +250,13 @@ static int parse_column(PyObject *item, Column *c, Py_ssize_t i, Py_ssize_t n) {
 
 static PyObject *encode(PyObject *self, PyObject *args) {
     Py_ssize_t n;
-    PyObject *list;
-    Py_buffer offsets_view, crcs_view;
-    if (!PyArg_ParseTuple(args, "nO!w*w*", &n, &PyList_Type, &list, &offsets_view, &crcs_view))
+    PyObject *list, *allocate;
+    Py_buffer offsets_view, crcs_view, out_view;
+    if (!PyArg_ParseTuple(args, "nO!w*w*O", &n, &PyList_Type, &list, &offsets_view, &crcs_view,
+                          &allocate))
         return NULL;
     PyObject *out = NULL;
+    int has_out = 0;
     Py_ssize_t ncols = PyList_GET_SIZE(list);
     Column *cols = PyMem_Calloc(ncols ? ncols : 1, sizeof(Column));
     if (cols == NULL) {
@@ -275,15 +280,25 @@ static PyObject *encode(PyObject *self, PyObject *args) {
     }
     Py_END_ALLOW_THREADS
 
-    out = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)offsets[n]);
-    if (out == NULL) goto done;
-    uint8_t *buf = (uint8_t *)PyByteArray_AS_STRING(out);
+    out = PyObject_CallFunction(allocate, "n", (Py_ssize_t)offsets[n]);
+    if (out == NULL || PyObject_GetBuffer(out, &out_view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0)
+        goto fail;
+    has_out = 1;
+    if (out_view.len < (Py_ssize_t)offsets[n]) {
+        PyErr_SetString(PyExc_ValueError, "allocate(size) returned a smaller buffer");
+        goto fail;
+    }
+    uint8_t *buf = (uint8_t *)out_view.buf;
     Py_BEGIN_ALLOW_THREADS for (Py_ssize_t r = 0; r < n; r++) {
         write_row(buf + offsets[r], cols, ncols, r, offsets[r + 1] - offsets[r] - 16, &crcs[r]);
     }
     Py_END_ALLOW_THREADS
 
+    goto done;
+fail:
+    Py_CLEAR(out);
 done:
+    if (has_out) PyBuffer_Release(&out_view);
     if (cols != NULL) release(cols, ncols);
     PyBuffer_Release(&offsets_view);
     PyBuffer_Release(&crcs_view);

@@ -360,10 +360,8 @@ class ExampleEncoder:
         ]
         offsets = np.empty(n + 1, np.int64)
         crcs = np.empty(n, np.uint32)
-        data = _wire.encode(n, columns, offsets, crcs)
-        framed = pa.Array.from_buffers(
-            pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
-        )
+        data = _wire.encode(n, columns, offsets, crcs, pa.allocate_buffer)
+        framed = pa.Array.from_buffers(pa.large_binary(), n, [None, pa.py_buffer(offsets), data])
         return framed, crcs
 
     def _spec(self, name: str) -> _Column:

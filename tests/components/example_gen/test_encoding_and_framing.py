@@ -261,12 +261,14 @@ def test_the_c_kernel_refuses_buffers_that_do_not_fit() -> None:
     key = b"\x0a\x01a\x12"
     offsets, crcs = np.empty(3, np.int64), np.empty(2, np.uint32)
     with pytest.raises(ValueError, match="column 0: values has 8 bytes, needs 16"):
-        wire.encode(2, [(0, key, np.zeros(1, np.int64), None, None)], offsets, crcs)
+        wire.encode(2, [(0, key, np.zeros(1, np.int64), None, None)], offsets, crcs, bytearray)
     with pytest.raises(ValueError, match="column 0: bad offsets at row 1"):
         bad = np.array([0, 2, 9], np.int64)
-        wire.encode(2, [(2, key, bad, None, b"abcd")], offsets, crcs)
+        wire.encode(2, [(2, key, bad, None, b"abcd")], offsets, crcs, bytearray)
     with pytest.raises(ValueError, match="offsets_out needs n\\+1 int64"):
-        wire.encode(2, [], np.empty(2, np.int64), crcs)
+        wire.encode(2, [], np.empty(2, np.int64), crcs, bytearray)
+    with pytest.raises(ValueError, match="returned a smaller buffer"):
+        wire.encode(1, [(3, key, None, None, None)], offsets, crcs, lambda size: bytearray(1))
     assert wire.crc32c(b"123456789") == google_crc32c.value(b"123456789") == 0xE3069283
 
 
