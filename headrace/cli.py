@@ -148,12 +148,14 @@ def run(
     from headrace.runner.progress import print_summary
 
     print_summary(console, summary)
+    where = (f" --root {root}" if root != DEFAULT_ROOT else "") + (
+        f" --metadata {metadata}" if metadata else ""
+    )
+    console.print(
+        f"One page for this run: headrace runs report {summary.run_id} -o report.html{where}"
+    )
     if not summary.ok:
-        again = f"headrace run {pipeline_file} --resume {summary.run_id}"
-        if root != DEFAULT_ROOT:
-            again += f" --root {root}"
-        if metadata:
-            again += f" --metadata {metadata}"
+        again = f"headrace run {pipeline_file} --resume {summary.run_id}{where}"
         err.print(
             f"[red]{RunFailed.__name__}:[/red] node(s) "
             f"{', '.join(summary.failed)} failed. Resume with:\n  {again}"

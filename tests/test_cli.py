@@ -34,6 +34,12 @@ def test_run_then_list_and_show(tmp_path):
     table = _invoke("runs", "show", runs[0]["run_id"], "--root", root)
     assert "CACHED (from" in table.output
 
+    hint = f"headrace runs report {runs[0]['run_id']} -o report.html --root {root}"
+    assert hint in " ".join(second.output.split())  # the command works as printed:
+    report = _invoke("runs", "report", runs[0]["run_id"], "-o", str(tmp_path / "r.html"),
+                     "--root", root)
+    assert report.exit_code == 0 and 'data-node="train"' in (tmp_path / "r.html").read_text()
+
 
 def test_failed_run_prints_the_resume_command(tmp_path, monkeypatch):
     flag = tmp_path / "fail"
