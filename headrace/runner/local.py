@@ -175,7 +175,7 @@ class LocalRunner:
             node_id=node_id,
             execution_id=record.id,
             outcome=CACHED if record.state == "CACHED" else EXECUTED,
-            cache_reason=done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "",
+            cache_reason=record.cache_reason,
             seconds=time.monotonic() - started,
             inputs=record.inputs,
             outputs=record.outputs,

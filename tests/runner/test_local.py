@@ -129,10 +129,14 @@ def test_isolated_nodes_run_through_the_entrypoint(sqlite_url, tmp_path, demo):
     assert set(_outcomes(summary).values()) == {EXECUTED}
     model = summary.results["train"].outputs["model"][0]
     assert json.loads(Path(model.uri, "model.json").read_text())["rows"] == 5
+    assert summary.results["train"].cache_reason.startswith("no earlier execution with cache key")
     # Same store, same keys: an in-process run is now all cache hits (local/cluster parity).
     assert set(
         _outcomes(_run(sqlite_url, tmp_path, build(demo.make_pipeline(rows=5)))).values()
     ) == {CACHED}
+    again = _run(sqlite_url, tmp_path, build(demo.make_pipeline(rows=5)), isolate=True)
+    reason = again.results["train"].cache_reason  # as MLMD recorded it, not the process's output
+    assert reason.startswith("same cache key") and "headrace:" not in reason
 
 
 def test_bad_runtime_values_stop_the_run_before_anything_is_recorded(sqlite_url, tmp_path, demo):
