@@ -7,8 +7,8 @@ import os
 from typing import Any
 
 from headrace.types.artifact import Artifact
-from headrace.visuals.files import split_dir, split_names
-from headrace.visuals.markup import esc, note, section, table
+from headrace.visuals.files import split_dir, split_sections
+from headrace.visuals.markup import esc, note, table
 
 ANOMALIES_FILE = "SchemaDiff.pb"  # TFX 1.x: a binary tensorflow_metadata Anomalies proto
 
@@ -43,24 +43,13 @@ def anomaly_rows(result: Any) -> list[tuple[str, str, str]]:
 
 
 def anomalies_html(artifact: Artifact) -> str:
-    splits = split_names(artifact)
-    if not splits:
-        return note(
-            "No splits recorded (no split_names property, no Split-* directories).", kind="warn"
+    def render(split: str) -> str:
+        rows = anomaly_rows(read_split_anomalies(artifact, split))
+        if not rows:
+            return note("No anomalies: the statistics match the schema.", kind="good")
+        count = f"{len(rows)} anomal{'y' if len(rows) == 1 else 'ies'}"
+        return note(count, kind="bad") + table(
+            ["feature", "kind", "description"], [tuple(esc(c) for c in r) for r in rows]
         )
-    parts = []
-    for split in splits:
-        try:
-            rows = anomaly_rows(read_split_anomalies(artifact, split))
-        except Exception as exc:  # a missing or corrupt file: say so, show the other splits
-            body = note(f"Cannot read the anomalies: {exc}", kind="warn")
-        else:
-            if rows:
-                count = f"{len(rows)} anomal{'y' if len(rows) == 1 else 'ies'}"
-                body = note(count, kind="bad") + table(
-                    ["feature", "kind", "description"], [tuple(esc(c) for c in r) for r in rows]
-                )
-            else:
-                body = note("No anomalies: the statistics match the schema.", kind="good")
-        parts.append(section(f"Split {split}", body))
-    return "".join(parts)
+
+    return split_sections(artifact, "anomalies", render)

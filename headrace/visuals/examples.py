@@ -7,6 +7,7 @@ import os
 
 from headrace.types.artifact import Artifact
 from headrace.visuals.files import (
+    NO_SPLITS,
     json_property,
     properties_html,
     split_dir,
@@ -29,11 +30,7 @@ def examples_html(artifact: Artifact) -> str:
     ]
     parts = [key_values(facts)] if facts else []
     if not splits:
-        parts.append(
-            note(
-                "No splits recorded (no split_names property, no Split-* directories).", kind="warn"
-            )
-        )
+        parts.append(note(NO_SPLITS, kind="warn"))
     total = sum(v for v in rows.values() if isinstance(v, int))
     table_rows = []
     for split in splits:

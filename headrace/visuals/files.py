@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 
 from headrace.types.artifact import Artifact
-from headrace.visuals.markup import esc, key_values, note, number, size, table
+from headrace.visuals.markup import esc, key_values, note, number, section, size, table
 
 # A listing stops here: a SavedModel's variables or many shards must not bloat the page.
 MAX_FILES = 40
@@ -91,6 +92,25 @@ def split_names(artifact: Artifact) -> list[str]:
     if is_local(artifact.uri) and os.path.isdir(directory):
         return sorted(n[len("Split-") :] for n in os.listdir(directory) if n.startswith("Split-"))
     return []
+
+
+NO_SPLITS = "No splits recorded (no split_names property, no Split-* directories)."
+
+
+def split_sections(artifact: Artifact, what: str, render: Callable[[str], str]) -> str:
+    """A section per split of `artifact` holding `render(split)`; a split whose `what` cannot be
+    read (a missing or corrupt file) says so, and the other splits still show."""
+    splits = split_names(artifact)
+    if not splits:
+        return note(NO_SPLITS, kind="warn")
+    parts = []
+    for split in splits:
+        try:
+            body = render(split)
+        except Exception as exc:
+            body = note(f"Cannot read the {what}: {exc}", kind="warn")
+        parts.append(section(f"Split {split}", body))
+    return "".join(parts)
 
 
 def split_dir(artifact: Artifact, split: str) -> str:

@@ -8,8 +8,8 @@ import os
 from typing import Any
 
 from headrace.types.artifact import Artifact
-from headrace.visuals.files import split_dir, split_names
-from headrace.visuals.markup import esc, note, number, percent, section, table
+from headrace.visuals.files import split_dir, split_sections
+from headrace.visuals.markup import esc, note, number, percent, table
 from headrace.visuals.svg import histogram
 
 STATS_FILE = "FeatureStats.pb"
@@ -25,22 +25,11 @@ def read_split_statistics(artifact: Artifact, split: str) -> Any:
 
 
 def statistics_html(artifact: Artifact) -> str:
-    splits = split_names(artifact)
-    if not splits:
-        return note(
-            "No splits recorded (no split_names property, no Split-* directories).", kind="warn"
-        )
-    parts = []
-    for split in splits:
-        try:
-            stats = read_split_statistics(artifact, split)
-        except Exception as exc:  # a missing or corrupt file: say so, show the other splits
-            parts.append(
-                section(f"Split {split}", note(f"Cannot read the statistics: {exc}", kind="warn"))
-            )
-            continue
-        parts.append(section(f"Split {split}", "".join(_dataset_html(d) for d in stats.datasets)))
-    return "".join(parts)
+    def render(split: str) -> str:
+        stats = read_split_statistics(artifact, split)
+        return "".join(_dataset_html(d) for d in stats.datasets)
+
+    return split_sections(artifact, "statistics", render)
 
 
 def _dataset_html(dataset: Any) -> str:
