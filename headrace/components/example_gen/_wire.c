@@ -175,8 +175,11 @@ static void write_row(uint8_t *p, const Column *cols, Py_ssize_t ncols, Py_ssize
     uint32_t head = masked(crc32c(p, 8));
     for (int k = 0; k < 4; k++) p[8 + k] = (uint8_t)(head >> (8 * k));
     uint8_t *example = p + 12, *q = example;
+    /* example_len = 1 + vlen(f) + f: recover f from it instead of summing the features again */
+    Py_ssize_t f = example_len - 2;
+    while (1 + vlen((uint64_t)f) + f > example_len) f--;
     *q++ = 0x0A; /* Example.features */
-    q = put_varint(q, (uint64_t)features_len(cols, ncols, r));
+    q = put_varint(q, (uint64_t)f);
     for (Py_ssize_t i = 0; i < ncols; i++) {
         const Column *c = &cols[i];
         Py_ssize_t fl = feature_len(c, r);
