@@ -378,7 +378,8 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
 @click.option("--beam-artifacts-dir", help="Where Beam stages job artifacts.")
 @click.option("--beam-node", "beam_nodes", multiple=True, metavar="NODE",
               help="A node that runs Beam jobs: only these get the runner flags and a "
-                   "worker pool (repeatable; default: every node).")
+                   "worker pool (repeatable; default: the nodes whose component runs Beam, "
+                   "such as ExampleGen, StatisticsGen, Transform, Evaluator, BulkInferrer).")
 @click.option("--default-cpu", help="CPU request of steps that set none (e.g. 500m).")
 @click.option("--default-memory", help="Memory request of steps that set none (e.g. 2Gi).")
 @click.option("--retry-limit", type=click.IntRange(0), help="Retries of infrastructure failures.")

@@ -30,7 +30,7 @@ def compile_workflow(ir: PipelineIR, options: CompileOptions | None = None) -> C
     ir_json = ir.to_json()
     document = build_workflow(ir, ir_json, options)
     text = dump(document)
-    measures = measure(document, ir, ir_json, len(text.encode()))
+    measures = measure(document, len(text.encode()))
     if options.enforce_limits:
         check(measures)
     return CompiledWorkflow(

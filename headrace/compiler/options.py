@@ -63,7 +63,8 @@ class BeamOptions:
     job: `cluster` means the pool is a sidecar of the Flink TaskManager / Spark worker pods
     (Beam's documented Flink-on-Kubernetes setup, deployed with the cluster); `step` adds the
     pool as a sidecar of each Beam step's pod, for a job service that runs in that pod.
-    `nodes`: ids of the nodes that run Beam jobs (None: all).
+    `nodes`: ids of the nodes that run Beam jobs (None: those whose component says it runs
+    Beam, `@component(beam=True)`, as the Beam-based standard components do).
     """
 
     runner: BeamRunner = "direct"

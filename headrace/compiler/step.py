@@ -7,37 +7,39 @@ from dataclasses import dataclass
 from typing import Any
 
 from headrace.compiler import beam as beam_mod
-from headrace.compiler import conventions as kfp
 from headrace.compiler.names import k8s_name
 from headrace.compiler.options import CompileOptions
 from headrace.compiler.resources import placement
 from headrace.compiler.storage import Metadata, Root
 from headrace.errors import DefinitionError
-from headrace.ir import NodeIR, PipelineIR
+from headrace.ir import NodeIR, PipelineIR, definition_json, instance_json
 
 # headrace.launcher.exit_codes.RETRYABLE (infra error, OOM-killed, terminated). Importing the
 # launcher package loads ml_metadata, which `headrace compile` must not pay for; a test keeps
 # the two equal.
 RETRYABLE_EXIT_CODES = (20, 137, 143)
 
-IR_ENV = "HEADRACE_IR"
-IR_ANNOTATION = "headrace.dev/ir"
-# Argo substitutes workflow annotations into templates: the IR is stored once, on the workflow,
-# and each pod receives it through this reference (see workflow.py for why not a parameter).
-IR_REFERENCE = "{{workflow.annotations." + IR_ANNOTATION + "}}"
 RUN_ID = "{{workflow.name}}"
 ENTRYPOINT = ["python", "-m", "headrace.entrypoint"]
 UI_METADATA_ARTIFACT = "mlpipeline-ui-metadata"
 NODE_LABEL = "headrace.dev/node"
+COMPONENT_LABEL = "headrace.dev/component"
+# The template's one input: the node instance (id, parameters, input producers) as JSON, which
+# the DAG task passes; everything else in the template is shared by the nodes that use it.
+NODE_PARAMETER = "node"
+NODE_REFERENCE = "{{inputs.parameters." + NODE_PARAMETER + "}}"
 
 
 @dataclass(frozen=True, kw_only=True)
 class Step:
-    """A node's compiled parts: its container template and the DAG task that runs it."""
+    """A node's compiled parts: its container template and the DAG task that runs it. A
+    template without a name is shared: nodes whose templates are equal get one (workflow.py
+    names it and sets each task's `template`)."""
 
     node_id: str
     template: dict[str, Any]
     task: dict[str, Any]
+    shareable: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,6 +74,8 @@ def retry_strategy(options: CompileOptions) -> dict[str, Any] | None:
 
 
 def build_step(node: NodeIR, shared: Shared) -> Step:
+    """The node's template (without a name: nodes of one configuration share it) and its task,
+    which passes the node instance."""
     options, name = shared.options, shared.names[node.id]
     place = placement(node, default_cpu=options.default_cpu, default_memory=options.default_memory)
     image = _image(node, options, place.gpus)
@@ -84,18 +88,16 @@ def build_step(node: NodeIR, shared: Shared) -> Step:
         container["imagePullPolicy"] = options.image_pull_policy
     container["command"] = list(ENTRYPOINT)
     container["args"] = _args(node, shared, beam_args)
-    container["env"] = [{"name": IR_ENV, "value": IR_REFERENCE},
-                        *shared.metadata.env, *common_env]
+    env = [*shared.metadata.env, *common_env]
+    if env:
+        container["env"] = env
     container["resources"] = place.resources
     if mounts:
         container["volumeMounts"] = mounts
 
     template: dict[str, Any] = {
-        "name": name,
-        "metadata": {
-            "annotations": {kfp.TASK_DISPLAY_NAME: node.id},
-            "labels": {NODE_LABEL: k8s_name(node.id)},
-        },
+        "metadata": {"labels": {COMPONENT_LABEL: k8s_name(node.component)}},
+        "inputs": {"parameters": [{"name": NODE_PARAMETER}]},
     }
     if place.node_selector:
         template["nodeSelector"] = place.node_selector
@@ -118,10 +120,11 @@ def build_step(node: NodeIR, shared: Shared) -> Step:
             {"name": UI_METADATA_ARTIFACT, "path": options.ui_metadata_path, "optional": True}
         ]}
 
-    task: dict[str, Any] = {"name": name, "template": name}
+    task: dict[str, Any] = {"name": name}
     if node.upstream:
         task["dependencies"] = [shared.done_task(u) for u in node.upstream]
-    return Step(node_id=node.id, template=template, task=task)
+    task["arguments"] = {"parameters": [{"name": NODE_PARAMETER, "value": instance_json(node)}]}
+    return Step(node_id=node.id, template=template, task=task, shareable=True)
 
 
 def _image(node: NodeIR, options: CompileOptions, gpus: int) -> str:
@@ -138,8 +141,8 @@ def _args(node: NodeIR, shared: Shared, beam_args: tuple[str, ...]) -> list[str]
     # One token per flag (`--flag=value`): a value that starts with '-' (a Beam flag, a
     # negative number) would otherwise be parsed by the entrypoint as a flag of its own.
     args = [
-        f"--ir-env={IR_ENV}",
-        f"--node={node.id}",
+        f"--definition={definition_json(shared.ir, node)}",
+        f"--instance={NODE_REFERENCE}",
         f"--run-id={RUN_ID}",
         f"--root={shared.root.path}",
         f"--metadata={shared.metadata.url}",

@@ -3,6 +3,7 @@ its annotations the single source of truth for inputs, outputs and parameters.""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import inspect
 import os
@@ -68,6 +69,9 @@ class ComponentSpec:
     # "container" runs `container` (a user image and command) instead of Python code.
     kind: str = "component"
     container: ContainerSpec | None = None
+    # The component runs Beam jobs (its executor builds a Beam pipeline from the node's Beam
+    # args): only such nodes get Beam runner flags and worker-pool sidecars in a cluster.
+    beam: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,20 +106,25 @@ def component(
     *,
     name: str | None = None,
     file_parameters: tuple[str, ...] = (),
+    beam: bool = False,
 ) -> Any:
     """Turn a typed function, or a class with a `run(self, context)` method, into a component.
 
     `Input[T]` / `Output[T]` arguments (or class attributes) receive artifacts, `Parameter[T]`
     ones plain values; the docstring is the description. Usable bare (`@component`) or with
-    options.
+    options; `beam=True` says the component runs Beam jobs (from `context.beam_args`).
     """
 
     def wrap(f: Any) -> Component:
         if inspect.isclass(f):
             from headrace.dsl.class_component import class_component  # it builds on this module
 
-            return class_component(f, name or f.__name__, tuple(file_parameters))
-        return Component(f, _spec_of(f, name or f.__name__, tuple(file_parameters)))
+            made = class_component(f, name or f.__name__, tuple(file_parameters))
+        else:
+            made = Component(f, _spec_of(f, name or f.__name__, tuple(file_parameters)))
+        if beam:
+            made.spec = dataclasses.replace(made.spec, beam=True)
+        return made
 
     return wrap(fn) if fn is not None else wrap
 

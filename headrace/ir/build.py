@@ -180,6 +180,7 @@ def _node_ir(
         defined_at=node.defined_at,
         kind=spec.kind,
         container=spec.container,
+        beam=spec.beam,
     )
 
 
