@@ -13,7 +13,6 @@ import sys
 import pytest
 
 from headrace.compiler import BeamOptions, compile_pipeline, compile_workflow
-from headrace.ir import PipelineIR
 from tests.compiler.helpers import (
     BASE,
     compile_doc,
@@ -64,7 +63,7 @@ def test_a_template_of_its_own_per_distinct_node_with_valid_unique_names(doc):
 def test_nodes_of_one_configuration_share_one_template_and_tasks_carry_the_node():
     ir = fan_out(30, gpu_every=1000)  # a source and 29 identical StatisticsGen nodes
     doc = compile_doc(ir)
-    dag, run, *templates = doc["spec"]["templates"]
+    dag, _run, *templates = doc["spec"]["templates"]
     assert [t["name"] for t in templates] == ["n0000", "statistics-gen"]
     tasks = {t["name"]: t for t in dag["dag"]["tasks"]}
     assert [t["template"] for t in list(tasks.values())[2:]] == ["statistics-gen"] * 29
