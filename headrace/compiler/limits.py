@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from headrace.compiler.conventions import TASK_DISPLAY_NAME
+from headrace.compiler.status import StatusEstimate
 from headrace.compiler.status import estimate as estimate_status
 from headrace.errors import DefinitionError
 
@@ -110,12 +111,15 @@ def pod_payloads(doc: dict[str, Any]) -> list[tuple[str, int]]:
     return payloads
 
 
-def measure(doc: dict[str, Any], yaml_bytes: int) -> list[Measure]:
-    """Each limit's size; contributors are worked out only for a limit that is exceeded."""
+def measure(
+    doc: dict[str, Any], yaml_bytes: int, status: StatusEstimate | None = None
+) -> list[Measure]:
+    """Each limit's size; contributors are worked out only for a limit that is exceeded.
+    `status`: the doc's status estimate, if already made."""
     templates = doc["spec"]["templates"]
-    annotations = doc["metadata"]["annotations"]
+    annotations = doc["metadata"].get("annotations", {})
     spec_size = _size(doc)
-    status = estimate_status(doc)
+    status = status or estimate_status(doc)
     # Argo keeps `status.nodes` as JSON until the object would pass 1 MiB, then compresses them.
     status_size = status.raw if spec_size + status.raw <= OBJECT_LIMIT else status.compressed
     tasks = {t["name"]: t for tmpl in templates if "dag" in tmpl for t in tmpl["dag"]["tasks"]}
@@ -154,7 +158,7 @@ def measure(doc: dict[str, Any], yaml_bytes: int) -> list[Measure]:
         largest, VALUE_LIMIT, value_contributors,
     ))
     parameters = doc["spec"].get("arguments", {}).get("parameters", [])
-    kfp_params = [{"name": p["name"], "value": p["value"]} for p in parameters]
+    kfp_params = [{"name": p["name"], "value": p.get("value", "")} for p in parameters]
     measures.append(_measure(
         "KFP run parameters (JSON)", _size(kfp_params), KFP_PARAMETERS_LIMIT,
         lambda: [(f"parameter {p['name']}", _size(p)) for p in kfp_params],

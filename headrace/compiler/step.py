@@ -3,7 +3,7 @@ reference, resources, placement, retries, timeout, KFP UI output) and its DAG ta
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from headrace.compiler import beam as beam_mod
@@ -40,6 +40,7 @@ class Step:
     template: dict[str, Any]
     task: dict[str, Any]
     shareable: bool = False
+    key: str = ""  # equal for steps whose (shareable) templates are equal
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,6 +53,8 @@ class Shared:
     metadata: Metadata
     names: dict[str, str]  # node id (and "<id> driver", "<id> publish") -> template/task name
     retry: dict[str, Any] | None
+    # Templates built so far, by configuration key: 10,000 nodes of one component build one.
+    templates: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def done_task(self, node_id: str) -> str:
         """The task whose end means the node's outputs are published: what downstream tasks
@@ -73,10 +76,34 @@ def retry_strategy(options: CompileOptions) -> dict[str, Any] | None:
     }
 
 
+def configuration_key(node: NodeIR, shared: Shared) -> str:
+    """What the node's template depends on, as text: everything of the node but its id,
+    parameter values, input producers and call site (which travel in its instance)."""
+    return repr((
+        node.component, node.code_hash, node.executor, node.kind, node.image, node.resources,
+        node.beam, node.beam_args, beam_mod.uses_beam(node, shared.options.beam),
+        node.file_parameters, node.outputs, node.container,
+        [(i.name, i.type_name, i.optional) for i in node.inputs],
+        sorted({p.runtime for p in node.parameters if p.runtime}),
+    ))
+
+
 def build_step(node: NodeIR, shared: Shared) -> Step:
     """The node's template (without a name: nodes of one configuration share it) and its task,
     which passes the node instance."""
-    options, name = shared.options, shared.names[node.id]
+    key = configuration_key(node, shared)
+    template = shared.templates.get(key)
+    if template is None:
+        template = shared.templates[key] = _template(node, shared)
+    task: dict[str, Any] = {"name": shared.names[node.id]}
+    if node.upstream:
+        task["dependencies"] = [shared.done_task(u) for u in node.upstream]
+    task["arguments"] = {"parameters": [{"name": NODE_PARAMETER, "value": instance_json(node)}]}
+    return Step(node_id=node.id, template=template, task=task, shareable=True, key=key)
+
+
+def _template(node: NodeIR, shared: Shared) -> dict[str, Any]:
+    options = shared.options
     place = placement(node, default_cpu=options.default_cpu, default_memory=options.default_memory)
     image = _image(node, options, place.gpus)
     beam_args = beam_mod.node_beam_args(shared.ir, node, options.beam, shared.root)
@@ -120,11 +147,7 @@ def build_step(node: NodeIR, shared: Shared) -> Step:
             {"name": UI_METADATA_ARTIFACT, "path": options.ui_metadata_path, "optional": True}
         ]}
 
-    task: dict[str, Any] = {"name": name}
-    if node.upstream:
-        task["dependencies"] = [shared.done_task(u) for u in node.upstream]
-    task["arguments"] = {"parameters": [{"name": NODE_PARAMETER, "value": instance_json(node)}]}
-    return Step(node_id=node.id, template=template, task=task, shareable=True)
+    return template
 
 
 def _image(node: NodeIR, options: CompileOptions, gpus: int) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from headrace import __version__
@@ -31,12 +32,18 @@ from headrace.ir import PipelineIR, encode_graph
 
 DAG_TEMPLATE = "headrace-dag"
 PIPELINE_LABEL = "headrace.dev/pipeline"
-FINGERPRINT_ANNOTATION = "headrace.dev/ir-fingerprint"
+FINGERPRINT_ANNOTATION = "headrace.dev/fingerprint"
 VERSION_ANNOTATION = "headrace.dev/version"
 
 
-def build_workflow(ir: PipelineIR, ir_json: str, options: CompileOptions) -> dict[str, Any]:
-    """The Workflow as plain data, in the key order it is written in."""
+@dataclass(frozen=True, kw_only=True)
+class Built:
+    document: dict[str, Any]  # the Workflow as plain data, in the key order it is written in
+    task_nodes: dict[str, str]  # DAG task name -> the id of the node it runs
+
+
+def build_workflow(ir: PipelineIR, options: CompileOptions) -> Built:
+    """The pipeline as one Workflow (see split.py for pipelines too large for one)."""
     _check_beam_nodes(ir, options)
     shared = Shared(
         ir=ir,
@@ -65,8 +72,7 @@ def build_workflow(ir: PipelineIR, ir_json: str, options: CompileOptions) -> dic
     meta["annotations"] = {
         kfp.PIPELINE_SPEC: kfp.pipeline_spec(ir, parameters),
         VERSION_ANNOTATION: __version__,
-        # = ir.fingerprint(), without serializing the IR a second time
-        FINGERPRINT_ANNOTATION: hashlib.sha256(ir_json.encode()).hexdigest(),
+        FINGERPRINT_ANNOTATION: _fingerprint(ir, steps),
         GRAPH_ANNOTATION: encode_graph(ir),  # last: the readable annotations come first
     }
 
@@ -85,8 +91,24 @@ def build_workflow(ir: PipelineIR, ir_json: str, options: CompileOptions) -> dic
     if shared.root.volume:
         spec["volumes"] = [shared.root.volume]
     spec["templates"] = [_dag([run, *steps]), run.template, *templates]
-    return {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
-            "metadata": meta, "spec": spec}
+    document = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
+                "metadata": meta, "spec": spec}
+    return Built(document=document, task_nodes={s.task["name"]: s.node_id for s in steps})
+
+
+def _fingerprint(ir: PipelineIR, steps: list[Step]) -> str:
+    """A content hash of what the cluster runs (each step's configuration and task): equal for
+    equal pipelines, whichever machine (checkout path, local root) compiled them."""
+    digest = hashlib.sha256(ir.name.encode())
+    for key in dict.fromkeys(s.key for s in steps if s.key):
+        digest.update(key.encode())
+    for step in steps:
+        if not step.key:  # a container node's steps
+            digest.update(json.dumps(step.template, sort_keys=True).encode())
+        # The task's name, dependencies and node instance (no dict to serialize again).
+        digest.update(repr((step.key, step.task["name"], step.task.get("dependencies"),
+                            step.task.get("arguments"))).encode())
+    return digest.hexdigest()
 
 
 def _task_keys(ir: PipelineIR) -> list[str]:
@@ -105,7 +127,7 @@ def share_templates(
     tasks by task name (the node id as a Kubernetes name)."""
     groups: dict[str, list[Step]] = {}
     for step in steps:
-        key = json.dumps(step.template, sort_keys=True) if step.shareable else step.task["name"]
+        key = step.key if step.shareable else step.task["name"]
         groups.setdefault(key, []).append(step)
     components = {n.id: n.component for n in ir.nodes}
     counts: dict[str, int] = {}
