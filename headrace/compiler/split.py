@@ -93,10 +93,10 @@ def split_workflow(
     names = [f"part-{i + 1}" for i in range(count)]
     parent_tasks: list[dict[str, Any]] = [{"name": RUN_TEMPLATE, "template": RUN_TEMPLATE}]
     for index, name in enumerate(names):
-        task: dict[str, Any] = {"name": name, "template": name}
+        part_task: dict[str, Any] = {"name": name, "template": name}
         if needs[index]:
-            task["dependencies"] = [names[i] for i in sorted(needs[index])]
-        parent_tasks.append(task)
+            part_task["dependencies"] = [names[i] for i in sorted(needs[index])]
+        parent_tasks.append(part_task)
     resources = [
         _part_template(name, part, tasks[i], count, parameters, options)
         for i, (name, part) in enumerate(zip(names, parts, strict=True))

@@ -18,7 +18,7 @@ def to_jsonable(value: Any) -> Any:
     # Scalars first and field lists cached per class: compiling 10,000 nodes serializes the IR.
     if isinstance(value, _SCALARS):
         return value
-    fields = _fields(type(value))
+    fields = _fields(type(value))  # type: ignore[arg-type]  # classes are hashable
     if fields is not None:
         out = {}
         for name, omit, default in fields:
