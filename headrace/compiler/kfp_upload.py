@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from headrace.compiler.errors import DeployError
-from headrace.compiler.workflow_file import pipeline_info, read_workflow
+from headrace.compiler.workflow_file import pipeline_info, read_workflow, workflow_templates
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,7 +38,16 @@ def upload(
 ) -> Uploaded:
     """Upload `path` as pipeline `name` (default: the pipeline's name); with `version`, add it
     as that version of the pipeline, creating the pipeline first if it does not exist yet."""
-    _, doc = read_workflow(path)
+    text, doc = read_workflow(path)
+    parts = workflow_templates(text)
+    if parts:
+        raise DeployError(
+            f"{path} is a pipeline split into {len(parts)} parts (WorkflowTemplates) and a "
+            f"parent Workflow: Kubeflow Pipelines uploads one document, and its UI could not "
+            f"draw the parts. Run it on Argo with `headrace submit {path}`, or create the parts "
+            f"first (`kubectl create` of the WorkflowTemplates in the file) and upload the "
+            f"parent Workflow alone."
+        )
     default_name, default_description = pipeline_info(doc)
     name = name or default_name
     description = description or default_description

@@ -15,7 +15,8 @@ from headrace.compiler.limits import KFP_UPLOAD_LIMIT
 
 
 def read_workflow(path: str | Path) -> tuple[str, dict[str, Any]]:
-    """The file's text and its parsed Workflow; DeployError if it is not one."""
+    """The file's text and its parsed Workflow; DeployError if it is not one. A split
+    pipeline's file also holds its parts' WorkflowTemplates (see `workflow_templates`)."""
     path = Path(path)
     try:
         text = path.read_text()
@@ -24,9 +25,11 @@ def read_workflow(path: str | Path) -> tuple[str, dict[str, Any]]:
     if len(text.encode()) > KFP_UPLOAD_LIMIT:
         raise DeployError(f"{path} is larger than the 32 MiB Kubeflow Pipelines accepts.")
     try:
-        doc = yaml.safe_load(text)
+        docs = [d for d in yaml.safe_load_all(text) if d is not None]
     except yaml.YAMLError as exc:
         raise DeployError(f"{path} is not YAML: {exc}") from exc
+    workflows = [d for d in docs if isinstance(d, dict) and d.get("kind") == "Workflow"]
+    doc = workflows[0] if len(workflows) == 1 else (docs[0] if len(docs) == 1 else None)
     if not (isinstance(doc, dict) and doc.get("kind") == "Workflow"
             and doc.get("apiVersion") == "argoproj.io/v1alpha1"):
         raise DeployError(
@@ -34,6 +37,12 @@ def read_workflow(path: str | Path) -> tuple[str, dict[str, Any]]:
             f"compile one with `headrace compile PIPELINE.py -o {path.name}`."
         )
     return text, doc
+
+
+def workflow_templates(text: str) -> list[dict[str, Any]]:
+    """The WorkflowTemplates of a split pipeline's file (its parts), in file order."""
+    return [d for d in yaml.safe_load_all(text)
+            if isinstance(d, dict) and d.get("kind") == "WorkflowTemplate"]
 
 
 def pipeline_info(doc: dict[str, Any]) -> tuple[str, str | None]:

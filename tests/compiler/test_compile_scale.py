@@ -102,3 +102,17 @@ def test_an_explicit_part_size_splits_a_small_pipeline_too():
         ("part-3", ["part-2"])]
     with pytest.raises(Exception, match="nodes_per_workflow=0 must be a whole number"):
         BASE.override(nodes_per_workflow=0)
+
+
+def test_a_split_file_reads_back_and_kfp_upload_says_what_to_do_instead(tmp_path):
+    from headrace.compiler.errors import DeployError
+    from headrace.compiler.kfp_upload import upload
+    from headrace.compiler.workflow_file import read_workflow, workflow_templates
+
+    compiled = compile_workflow(chain(12), BASE.override(nodes_per_workflow=5))
+    path = tmp_path / "chain.yaml"
+    path.write_text(compiled.yaml)
+    text, doc = read_workflow(path)
+    assert doc == compiled.document and len(workflow_templates(text)) == 3
+    with pytest.raises(DeployError, match=r"split into 3 parts .* `headrace submit "):
+        upload(path, host="http://127.0.0.1:9")
