@@ -391,12 +391,17 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
     ["OnPodCompletion", "OnPodSuccess", "OnWorkflowCompletion", "OnWorkflowSuccess"]))
 @click.option("--no-ui-metadata", is_flag=True, help="No mlpipeline-ui-metadata outputs.")
 @click.option("--no-limit-check", is_flag=True,
-              help="Write the YAML even if it exceeds Kubernetes/Argo size limits.")
+              help="Write the YAML even if it exceeds Kubernetes/Argo size limits (and do not "
+                   "split it).")
+@click.option("--nodes-per-workflow", type=click.IntRange(1), metavar="N",
+              help="Split into a parent Workflow and child workflows of at most N nodes each "
+                   "(default: only when one Workflow object would exceed its 1 MiB).")
 def compile_command(pipeline_file: str, output: str, **flags: Any) -> None:
     """Compile PIPELINE_FILE to one Argo Workflow YAML (a container step per component).
 
     Options come from the file's `compile_options = CompileOptions(...)`, if any, and then
-    these flags.
+    these flags. A pipeline too large for one Workflow object is written as its parts'
+    WorkflowTemplates and a parent Workflow that runs them (`headrace submit` creates both).
     """
     from headrace.compiler import CompileOptions, compile_workflow
     from headrace.dsl.loader import import_file, load_pipeline
@@ -429,7 +434,9 @@ def compile_command(pipeline_file: str, output: str, **flags: Any) -> None:
     with open(output, "w") as f:
         f.write(compiled.yaml)
     size = len(compiled.yaml.encode())
-    err.print(f"Wrote {output}: {len(ir.nodes)} steps, {size / 1024:.1f} KiB.")
+    split = (f" as a parent Workflow and {compiled.parts} parts (WorkflowTemplates; "
+             f"`headrace submit {output}` creates them)" if compiled.parts else "")
+    err.print(f"Wrote {output}: {len(ir.nodes)} steps{split}, {size / 1024:.1f} KiB.")
 
 
 def _default_images(options: Any, ir: Any) -> Any:
