@@ -139,10 +139,10 @@ def build(shape, n):
 
 out = []
 for shape, n in json.loads(sys.argv[1]):
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     text = build(shape, n).to_yaml()
     out.append({"shape": shape, "n": n, "seconds": time.perf_counter() - started,
-                "bytes": len(text.encode())})
+                "cpu": time.process_time() - cpu, "bytes": len(text.encode())})
 print(json.dumps(out))
 """
 
@@ -195,7 +195,7 @@ def main() -> int:
               f"node), to_yaml():")
         for row in hera:
             print(f"{row['shape']:<8} {row['n']:>6} {row['seconds']:>7.2f}s "
-                  f"{row['bytes'] / row['n']:>7.0f} B/node")
+                  f"({row['cpu']:.2f}s cpu) {row['bytes'] / row['n']:>7.0f} B/node")
     largest = max(sizes)
     slowest = max(r["wall"] for (_, n), r in rows.items() if n == largest)
     slowest_cpu = max(r["cpu"] for (_, n), r in rows.items() if n == largest)
