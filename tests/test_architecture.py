@@ -43,7 +43,7 @@ def test_the_dsl_imports_run_one_way():
     def visit(module, path):
         for imported in sorted(edges[module]):
             if imported in path:
-                circles.append(path[path.index(imported):] + [imported])
+                circles.append([*path[path.index(imported) :], imported])
             elif imported not in done:
                 visit(imported, [*path, imported])
         done.add(module)

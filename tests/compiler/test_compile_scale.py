@@ -17,7 +17,6 @@ from tests.compiler.helpers import BASE
 from tests.compiler.pipelines import chain, fan_out
 from tests.compiler.schema_check import JSON_SCHEMAS, SCHEMAS, crd_problems, schema_errors
 
-
 # libyaml's parser when PyYAML has it: the pure-Python one takes seconds per MB.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
