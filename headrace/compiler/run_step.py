@@ -26,10 +26,13 @@ def run_step(ir: PipelineIR, shared: Shared) -> Step:
     """The run step's template and task. No task depends on it: nodes start at once, and it
     writes the graph while they run (recording is idempotent, so a retry is harmless)."""
     options = shared.options
-    image = options.image
+    # Any image a Headrace step runs has Headrace: the pipeline's, else a node's own.
+    image = options.image or next(
+        (n.image for n in ir.nodes if n.image and n.container is None), None)
     if not image:
         raise DefinitionError(
-            f"Pipeline {ir.name!r} has no Headrace image for its run step; pass --image=IMAGE."
+            f"Pipeline {ir.name!r} has no Headrace image for its run step (which records the "
+            f"run's graph); pass --image=IMAGE."
         )
     container: dict[str, Any] = {"name": "main", "image": image}
     if options.image_pull_policy:
