@@ -33,7 +33,9 @@ RUN_ID_PARAMETER = "headrace-run-id"
 RUN_LABEL = "headrace.dev/run"
 PART_LABEL = "headrace.dev/part"
 _CHILD_RUN_ID = "{{workflow.parameters." + RUN_ID_PARAMETER + "}}"
-_KEEP = ("serviceAccountName", "imagePullSecrets", "podGC", "podMetadata", "volumes")
+# What a part keeps of the whole workflow's spec, in the order the spec is written.
+_HEAD = ("serviceAccountName", "imagePullSecrets")
+_TAIL = ("activeDeadlineSeconds", "podGC", "podMetadata", "volumes")
 
 
 def split_workflow(
@@ -75,12 +77,12 @@ def split_workflow(
         part_templates = [{"name": dag["name"], "dag": {"tasks": part_tasks}},
                           *(child_templates[u] for u in used)]
         part_spec: dict[str, Any] = {"entrypoint": spec["entrypoint"]}
-        part_spec.update({k: spec[k] for k in _KEEP[:2] if k in spec})
+        part_spec.update({k: spec[k] for k in _HEAD if k in spec})
         part_spec["arguments"] = {"parameters": [
             {"name": RUN_ID_PARAMETER, "description": "The parent workflow's name: the run id."},
             *parameters,
         ]}
-        part_spec.update({k: spec[k] for k in _KEEP[2:] if k in spec})
+        part_spec.update({k: spec[k] for k in _TAIL if k in spec})
         part_spec["templates"] = part_templates
         digest = _digest(ir.name, index, part_tasks, [child_templates[u] for u in used])
         meta: dict[str, Any] = {"name": f"{base}-{digest}-{index + 1}"}
