@@ -10,6 +10,9 @@ from headrace.runner.beam.engines import check_sdk
 from headrace.runner.beam.processes import listening
 
 
+ENVIRONMENT_CACHE_MS = 600_000
+
+
 def portable_args(
     *, runner: str, endpoint: str, worker_pool: str, artifacts_dir: str, workers: int = 2
 ) -> tuple[str, ...]:
@@ -23,6 +26,10 @@ def portable_args(
         f"--environment_config={worker_pool}",
         f"--artifacts_dir={artifacts_dir}",
         *parallelism,
+        # Keep SDK workers for the whole job: by default the runner closes a stage's workers
+        # when the stage ends and the pool starts fresh ones (a Python start and imports, many
+        # seconds each here) for the next of a job's 5-10 stages.
+        f"--environment_cache_millis={ENVIRONMENT_CACHE_MS}",
         # The stager would run `pip freeze` (uv's virtualenvs have no pip) only to log it.
         "--experiments=disable_logging_submission_environment",
     )
