@@ -73,3 +73,23 @@ def serve(engine: str, port: int, workers: int) -> None:
     finally:
         server.stop()
     click.echo(f"Stopped the {engine} job server at {server.endpoint}.", err=True)
+
+
+@beam.command("fetch")
+@click.argument("engines", nargs=-1, type=click.Choice(["flink", "spark"]))
+def fetch(engines: tuple[str, ...]) -> None:
+    """Fetch (with Maven, into ~/.m2) the jars of the job servers of ENGINES (default: both), so
+    that `beam serve` starts offline; prints each classpath's size."""
+    import os
+
+    from headrace.runner.beam import ENGINES
+    from headrace.runner.beam.jars import classpath
+
+    for name in engines or tuple(ENGINES):
+        try:
+            jars = classpath(ENGINES[name], log=lambda line: click.echo(line, err=True))
+        except HeadraceError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        size = sum(os.path.getsize(jar) for jar in jars)
+        click.echo(f"{ENGINES[name].describe()}: {len(jars)} jars, {size / 2**20:.0f} MiB")

@@ -85,11 +85,11 @@ class Engine:
                 # The mini-cluster's managed memory default (128m) is too small for two slots'
                 # sorts of a million rows.
                 "taskmanager.memory.managed.size: 512m\n"
-            # Everything of the mini-cluster listens on loopback only.
-            "jobmanager.bind-host: localhost\n"
-            "taskmanager.bind-host: localhost\n"
-            "taskmanager.host: localhost\n"
-            "rest.bind-address: localhost\n"
+                # Everything of the mini-cluster listens on loopback only.
+                "jobmanager.bind-host: localhost\n"
+                "taskmanager.bind-host: localhost\n"
+                "taskmanager.host: localhost\n"
+                "rest.bind-address: localhost\n"
             )
         }
 

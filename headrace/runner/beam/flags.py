@@ -9,7 +9,6 @@ from headrace.errors import BeamServerError
 from headrace.runner.beam.engines import check_sdk
 from headrace.runner.beam.processes import listening
 
-
 ENVIRONMENT_CACHE_MS = 600_000
 
 

@@ -29,17 +29,23 @@ class WorkerPool:
         return self.service.log
 
     @classmethod
-    def start(cls, log: Path, *, port: int | None = None, timeout: float = 60.0) -> WorkerPool:
+    def start(
+        cls, log: Path, *, port: int | None = None, mode: str = "processes", timeout: float = 60.0
+    ) -> WorkerPool:
+        """`mode`: SDK workers as `processes` or `threads` (see headrace.runner.beam.pool_main)."""
         port = port or free_port()
         bindir = os.path.dirname(sys.executable)
         env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}
         command = [
             sys.executable,
             "-m",
-            "apache_beam.runners.worker.worker_pool_main",
-            f"--service_port={port}",
+            "headrace.runner.beam.pool_main",
+            f"--port={port}",
+            f"--workers={mode}",
         ]
-        service = Service(what="Beam SDK worker pool", command=command, port=port, log=log, env=env)
+        service = Service(
+            what=f"Beam SDK worker pool ({mode})", command=command, port=port, log=log, env=env
+        )
         try:
             service.wait_listening(timeout)
         except BaseException:
