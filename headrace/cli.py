@@ -101,6 +101,11 @@ def _fail(message: str, code: int = 2) -> None:
 @click.option("--beam-job-endpoint", metavar="HOST:PORT",
               help="The Flink/Spark job server; SDK workers come from a worker pool this run "
               "starts on this machine.")
+@click.option("--beam-sdk-workers", type=click.Choice(["processes", "threads"]),
+              default="processes", show_default=True,
+              help="The worker pool's SDK workers: a process each (Beam's worker pool, as in a "
+              "cluster; each job imports TensorFlow again) or threads of one process that "
+              "imports once for the whole run (less per-job overhead, one core for Python).")
 def run(
     pipeline_file: str,
     root: str | None,
@@ -112,6 +117,7 @@ def run(
     containers: str | None,
     beam_runner: str | None,
     beam_job_endpoint: str | None,
+    beam_sdk_workers: str,
 ) -> None:
     """Run the pipeline defined in PIPELINE_FILE on this machine."""
     if (beam_runner in ("flink", "spark")) != bool(beam_job_endpoint):
@@ -148,7 +154,7 @@ def run(
             from headrace.runner.beam.remote import remote_beam
 
             beam = remote_beam(ir, runner=beam_runner, endpoint=beam_job_endpoint,
-                               root=os.path.abspath(root),
+                               root=os.path.abspath(root), sdk_workers=beam_sdk_workers,
                                announce=lambda remote: console.print(remote.describe()))
         runner = LocalRunner(
             store=store,

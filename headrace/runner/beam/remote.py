@@ -25,6 +25,7 @@ class RemoteBeam:
     runner: str
     endpoint: str
     worker_pool: str
+    sdk_workers: str
     worker_pool_log: str
     job_server_log: str | None
 
@@ -32,7 +33,8 @@ class RemoteBeam:
         logs = f"; its log: {self.job_server_log}" if self.job_server_log else ""
         return (
             f"Beam jobs go to the {self.runner} job server at {self.endpoint}{logs}; SDK "
-            f"workers come from the pool at {self.worker_pool} (log: {self.worker_pool_log})"
+            f"workers ({self.sdk_workers}) come from the pool at {self.worker_pool} (log: "
+            f"{self.worker_pool_log})"
         )
 
 
@@ -52,6 +54,7 @@ def remote_beam(
     endpoint: str,
     root: str,
     workers: int = 2,
+    sdk_workers: str = "processes",
     announce: Callable[[RemoteBeam], None] | None = None,
 ) -> Iterator[PipelineIR]:
     """`ir` with the flags that send its Beam jobs to `endpoint`, while a worker pool runs.
@@ -61,7 +64,7 @@ def remote_beam(
     """
     check_endpoint(endpoint, runner)
     pool_log = jars.cache_dir() / "logs" / f"worker-pool-{os.getpid()}-{int(time.time())}.log"
-    with WorkerPool.start(pool_log) as pool:
+    with WorkerPool.start(pool_log, mode=sdk_workers) as pool:
         args = portable_args(
             runner=runner,
             endpoint=endpoint,
@@ -73,6 +76,7 @@ def remote_beam(
             runner=runner,
             endpoint=endpoint,
             worker_pool=pool.address,
+            sdk_workers=sdk_workers,
             worker_pool_log=str(pool.log),
             job_server_log=_server_log(runner, endpoint),
         )
