@@ -177,3 +177,42 @@ def _failed_job_is_named_and_publishes_nothing(engine: str, root: Path) -> None:
     [run] = store.list_runs("beam-fails")
     [execution] = store.get_run(run.run_id).executions
     assert execution.state == "FAILED" and not any(execution.outputs.values())
+
+
+def _jvms_on(port: int) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            wanted = f"--job-port={port}".encode()
+            if b"JobServerDriver" in b" ".join(cmdline) and wanted in cmdline:
+                found.append(int(proc.name))
+    return found
+
+
+@pytest.mark.slow
+def test_beam_serve_prints_the_endpoint_and_sigterm_stops_it_with_its_jvm(engines_available):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from headrace.runner.beam.processes import free_port, listening
+
+    port = free_port()
+    serve = subprocess.Popen([sys.executable, "-m", "headrace", "beam", "serve", "flink",
+                              "--port", str(port)], stdout=subprocess.PIPE, text=True)
+    try:
+        first = serve.stdout.readline()  # printed once the job service listens
+        assert f"job endpoint localhost:{port}" in first and "flink 1.19.0" in first, first
+        assert listening("localhost", port) and _jvms_on(port)
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(timeout=60) == 0
+    deadline = time.monotonic() + 10
+    while _jvms_on(port) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _jvms_on(port) and not listening("localhost", port)
