@@ -77,14 +77,14 @@ def _failure(pipeline: Any, endpoint: str | None, args: list[str], exc: Exceptio
     logs = [f"job server: {server_log}"]
     if os.environ.get(WORKER_POOL_LOG_ENV):
         logs.append(f"SDK worker pool at {pool}: {os.environ[WORKER_POOL_LOG_ENV]}")
-    if "StatusCode.UNAVAILABLE" in text or "failed to connect" in text.lower():
+    if job is None:  # run() itself failed: the job never reached the server
         what = (
-            f"cannot reach the Beam job server at {endpoint} ({text.splitlines()[0]}); "
-            f"start one with `headrace beam serve flink|spark --port "
-            f"{(endpoint or ':8099').rsplit(':', 1)[-1]}`"
+            f"could not submit the Beam job to the job server at {endpoint} "
+            f"({text.splitlines()[0]}); is it running? `headrace beam serve flink|spark --port "
+            f"{(endpoint or ':8099').rsplit(':', 1)[-1]}` starts one"
         )
     else:
-        what = f"Beam job {job or '(not submitted)'} failed on the job server at {endpoint}: {text}"
+        what = f"Beam job {job} failed on the job server at {endpoint}: {text}"
     if pool and ("worker" in text.lower() or "environment" in text.lower()):
         what += (
             f". The engine starts SDK workers through the worker pool at {pool}: it must "
