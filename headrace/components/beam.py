@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -85,7 +86,14 @@ def _failure(pipeline: Any, endpoint: str | None, args: list[str], exc: Exceptio
         )
     else:
         what = f"Beam job {job} failed on the job server at {endpoint}: {text}"
-    if pool and ("worker" in text.lower() or "environment" in text.lower()):
+    missing = re.search(r"ModuleNotFoundError: No module named '([^']+)'", text)
+    if missing:
+        what += (
+            f". The SDK workers could not import {missing.group(1)!r}: code a Beam job runs "
+            f"must be importable on the workers (a module or package on their Python path), "
+            f"not defined in the pipeline file itself"
+        )
+    elif pool and ("worker" in text.lower() or "environment" in text.lower()):
         what += (
             f". The engine starts SDK workers through the worker pool at {pool}: it must "
             f"run on the engine's machine (localhost there) with this Python on PATH"

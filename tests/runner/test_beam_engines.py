@@ -128,13 +128,16 @@ def _assert_same_results(direct: dict[str, Any], remote: dict[str, Any]) -> None
                 assert all(_close(u, v) for u, v in zip(row_a[name], row_b[name], strict=True))
 
 
-def _serve_and_run(engine: str, tmp_path: Path, direct: dict[str, Any], sdk_workers: str) -> str:
+def _serve_and_run(engine: str, tmp_path: Path, direct: dict[str, Any], sdk_workers: str,
+                   then_fail: bool = False) -> str:
     from headrace.runner.beam import JobServer
 
     with JobServer.start(engine, workers=2, log=lambda _: None) as server:
         output, remote = _run(tmp_path / "remote", "--beam-runner", engine,
                               "--beam-job-endpoint", server.endpoint,
                               "--beam-sdk-workers", sdk_workers)
+        if then_fail:
+            _failed_job_is_named_and_publishes_nothing(engine, server, tmp_path / "failing")
         jvm = server.service.process
     assert jvm.poll() is not None  # stopped with its JVM
     jobs = re.findall(rf"Beam job \S+ on the job server at {server.endpoint}: (\w+)", output)
@@ -149,9 +152,9 @@ def _serve_and_run(engine: str, tmp_path: Path, direct: dict[str, Any], sdk_work
 @pytest.mark.slow
 def test_flink_runs_the_beam_jobs_with_directrunners_results_and_names_a_failed_job(
         engines_available, direct, tmp_path):
-    # SDK workers as processes: the compiled workflow's worker-pool sidecar.
-    _serve_and_run("flink", tmp_path, direct, "processes")
-    _failed_job_is_named_and_publishes_nothing("flink", tmp_path / "failing")
+    # SDK workers as threads of one pool process: TensorFlow imported once per run, not per job
+    # (the failing job below uses processes, the compiled workflow's sidecar's mode).
+    _serve_and_run("flink", tmp_path, direct, "threads", then_fail=True)
 
 
 @pytest.mark.slow
@@ -160,14 +163,11 @@ def test_spark_runs_the_beam_jobs_with_directrunners_results(engines_available, 
     _serve_and_run("spark", tmp_path, direct, "threads")
 
 
-def _failed_job_is_named_and_publishes_nothing(engine: str, root: Path) -> None:
-    from headrace.runner.beam import JobServer
-
-    with JobServer.start(engine, workers=1, log=lambda _: None) as server:
-        done = CliRunner().invoke(main, ["run", str(HERE / "failing.py"), "--root", str(root),
-                                         "--beam-runner", engine,
-                                         "--beam-job-endpoint", server.endpoint,
-                                         "--beam-sdk-workers", "threads"])
+def _failed_job_is_named_and_publishes_nothing(engine: str, server: Any, root: Path) -> None:
+    done = CliRunner().invoke(main, ["run", str(HERE / "failing.py"), "--root", str(root),
+                                     "--beam-runner", engine,
+                                     "--beam-job-endpoint", server.endpoint,
+                                     "--beam-sdk-workers", "processes"])
     assert done.exit_code == 1, done.output
     text = " ".join(done.output.split())
     assert f"failed on the job server at {server.endpoint}" in text, done.output
