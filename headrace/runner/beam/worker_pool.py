@@ -35,7 +35,12 @@ class WorkerPool:
         """`mode`: SDK workers as `processes` or `threads` (see headrace.runner.beam.pool_main)."""
         port = port or free_port()
         bindir = os.path.dirname(sys.executable)
-        env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}
+        # The workers unpickle the jobs' functions by module name: give them this process's
+        # import path (the pipeline file's directory included), so that what the run imports
+        # they import too.
+        paths = [p for p in sys.path if p and os.path.isdir(p)]
+        env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}",
+               "PYTHONPATH": os.pathsep.join(paths)}
         command = [
             sys.executable,
             "-m",
