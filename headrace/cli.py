@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -94,6 +95,17 @@ def _fail(message: str, code: int = 2) -> None:
     "their command runs on this machine with the same arguments). Default: "
     "$HEADRACE_CONTAINERS, else auto (Docker if an engine answers).",
 )
+@click.option("--beam-runner", type=click.Choice(["direct", "flink", "spark"]),
+              help="Where Beam jobs run: in-process (DirectRunner, the default), or on the Flink "
+              "or Spark job server at --beam-job-endpoint (`headrace beam serve` starts one).")
+@click.option("--beam-job-endpoint", metavar="HOST:PORT",
+              help="The Flink/Spark job server; SDK workers come from a worker pool this run "
+              "starts on this machine.")
+@click.option("--beam-sdk-workers", type=click.Choice(["processes", "threads"]),
+              default="processes", show_default=True,
+              help="The worker pool's SDK workers: a process each (Beam's worker pool, as in a "
+              "cluster; each job imports TensorFlow again) or threads of one process that "
+              "imports once for the whole run (less per-job overhead, one core for Python).")
 def run(
     pipeline_file: str,
     root: str | None,
@@ -103,8 +115,14 @@ def run(
     isolate: bool,
     params: tuple[str, ...],
     containers: str | None,
+    beam_runner: str | None,
+    beam_job_endpoint: str | None,
+    beam_sdk_workers: str,
 ) -> None:
     """Run the pipeline defined in PIPELINE_FILE on this machine."""
+    if (beam_runner in ("flink", "spark")) != bool(beam_job_endpoint):
+        _fail("--beam-runner flink|spark and --beam-job-endpoint HOST:PORT go together: the "
+              "job server to send Beam jobs to (`headrace beam serve flink` starts one).")
     from headrace.dsl.loader import load_pipeline
     from headrace.ir import build
     from headrace.launcher import check_runtime_values
@@ -131,6 +149,13 @@ def run(
                 )
         runtime = dict(_parse_param(p) for p in params)
         check_runtime_values(ir, runtime)  # (the runner checks too) before announcing a run
+        beam: contextlib.AbstractContextManager[Any] = contextlib.nullcontext(ir)
+        if beam_runner in ("flink", "spark") and beam_job_endpoint:
+            from headrace.runner.beam.remote import remote_beam
+
+            beam = remote_beam(ir, runner=beam_runner, endpoint=beam_job_endpoint,
+                               root=os.path.abspath(root), sdk_workers=beam_sdk_workers,
+                               announce=lambda remote: console.print(remote.describe()))
         runner = LocalRunner(
             store=store,
             metadata_url=url,
@@ -138,11 +163,12 @@ def run(
             isolate=isolate,
             reporter=ConsoleReporter(console),
         )
-        console.print(
-            f"Run [bold]{resume or '(new)'}[/bold] of pipeline [bold]{ir.name}[/bold]: "
-            f"{len(ir.nodes)} nodes, root {ir.root}"
-        )
-        summary = runner.run(ir, root=ir.root or root, run_id=resume, runtime_values=runtime)
+        with beam as ir:
+            console.print(
+                f"Run [bold]{resume or '(new)'}[/bold] of pipeline [bold]{ir.name}[/bold]: "
+                f"{len(ir.nodes)} nodes, root {ir.root}"
+            )
+            summary = runner.run(ir, root=ir.root or root, run_id=resume, runtime_values=runtime)
     except HeadraceError as exc:
         _fail(str(exc))
     from headrace.runner.progress import print_summary
@@ -542,3 +568,9 @@ def image_build(gpu: bool, beam: bool, repository: str | None, push: bool) -> No
     except HeadraceError as exc:
         _fail(str(exc))
     console.print(f"{'Built and pushed' if built.pushed else 'Built'} [bold]{built.name}[/bold]")
+
+
+# `headrace beam serve`: its own module, so this file stays about runs and compiling.
+from headrace.cli_beam import beam as _beam_group  # noqa: E402
+
+main.add_command(_beam_group)

@@ -12,9 +12,12 @@ HeadraceError
 ├── ExecutionError         a node could not run
 │   ├── UserCodeError      the component's own code raised (keeps the original traceback)
 │   ├── InputResolutionError  an upstream output is missing from this run
-│   └── DataError          bad data or artifact contents (components.data_errors)
-│       ├── AnomaliesFoundError  ExampleValidator(fail_on_anomalies=True) found anomalies
-│       └── ExampleGenError      bad ExampleGen input: names the file, the line and the fix
+│   ├── DataError          bad data or artifact contents (components.data_errors)
+│   │   ├── AnomaliesFoundError  ExampleValidator(fail_on_anomalies=True) found anomalies
+│   │   └── ExampleGenError      bad ExampleGen input: names the file, the line and the fix
+│   └── BeamJobError       a Beam job failed on its runner or could not reach it (names the
+│                          endpoint, the job and where its logs are)
+├── BeamServerError        a Flink/Spark job server cannot be fetched, started or reached
 ├── DeployError            uploading to KFP or submitting to Argo failed (compiler)
 ├── ReportError            a run report cannot be made (unknown run) or written (the path)
 └── RunFailed              a run stopped because a node failed (names it and how to resume)
@@ -49,6 +52,14 @@ class ImageError(HeadraceError):
 
 class ExecutionError(HeadraceError):
     """A node could not run."""
+
+
+class BeamJobError(ExecutionError):
+    """A Beam job failed on a portable runner (Flink, Spark) or could not be submitted to it."""
+
+
+class BeamServerError(HeadraceError):
+    """A Beam job server cannot be fetched (Maven), started, or reached at its endpoint."""
 
 
 class UserCodeError(ExecutionError):

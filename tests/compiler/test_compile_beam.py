@@ -41,6 +41,7 @@ def test_flink_adds_the_portable_runner_flags_and_stages_to_the_pipeline_root():
         "--environment_type=EXTERNAL",
         "--environment_config=localhost:50000",
         "--artifacts_dir=/mnt/pipelines/_beam_artifacts",
+        "--environment_cache_millis=600000",  # a job's SDK workers live through its stages
         "--direct_num_workers=2",  # the pipeline's 0, overridden by the node
     ]
     # Nodes not listed as Beam nodes run no Beam job: no Beam arguments at all.
@@ -83,7 +84,7 @@ def test_spark_uses_the_same_portable_path():
     assert runner_args(spark, Root(path="/r")) == (
         "--runner=PortableRunner", "--job_endpoint=spark-jobserver:8099",
         "--environment_type=EXTERNAL", "--environment_config=localhost:50000",
-        "--artifacts_dir=s3://b/a")
+        "--artifacts_dir=s3://b/a", "--environment_cache_millis=600000")
 
 
 def test_cluster_worker_pool_adds_no_sidecar_but_step_mode_does():

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from headrace.compiler import BeamOptions, CompileOptions, cluster, compile_workflow
+from headrace.runner.beam import ENGINES
 from tests.compiler.pipelines import word_count
 from tests.manifests.kustomize import containers, image_name, referenced_files, render
 
@@ -239,7 +240,12 @@ def test_beam_on_flink_or_spark_reaches_the_overlays_job_server_and_worker_pools
     host, _, port = beam_args["--job_endpoint"].partition(":")
     job_server = serving(objects, host, int(port))
     server = container(job_server, "job-server")
-    assert "beam_" in server["image"] and server["image"].endswith(":2.61.0")
+    # The versions `headrace beam serve` runs on this machine (headrace.runner.beam.engines).
+    engine = ENGINES[runner]
+    assert "beam_" in server["image"] and server["image"].endswith(f":{engine.beam_version}")
+    engine_image = {"flink": "flink:", "spark": "apache/spark:"}[runner] + engine.engine_version
+    assert any(c["image"].startswith(engine_image) for o in objects
+               if o["kind"] == "Deployment" for c in o["spec"]["template"]["spec"]["containers"])
     # What the step stages under the pipeline root, the job server stages there too.
     staged = next(a for a in server["args"] if a.startswith("--artifacts-dir="))
     assert staged.split("=", 1)[1].startswith(cluster.PIPELINE_ROOT + "/")

@@ -101,12 +101,12 @@ def _apply_renames(summary: Summary, staging_dir: str, split_names: Sequence[str
 def run(*, converter: Converter, units: list[WorkUnit]) -> Summary:
     """Convert `units` into the converter's staging directory and return the summary."""
     import apache_beam as beam
-    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from headrace.components.beam import beam_pipeline
 
     staging = converter.staging_dir
     hash_splits = converter.split_names if converter.assigner is not None else None
-    options = PipelineOptions(list(converter.source.options.beam_args))
-    with beam.Pipeline(options=options) as p:
+    with beam_pipeline(converter.source.options.beam_args) as p:
         attempts = (
             p
             | "Units" >> beam.Create(units)  # Create reshuffles: units spread over workers
