@@ -83,7 +83,9 @@ def _real_tfx_spec() -> importlib.machinery.ModuleSpec | None:
             spec = find("tfx", None)
         except Exception:  # a broken third-party finder must not break `import tfx`
             continue
-        if spec is not None:
+        # A namespace package is only a directory called `tfx` (TFX's examples write their
+        # outputs to one, often in the current directory): not TFX.
+        if spec is not None and spec.origin not in (None, "namespace"):
             return spec
     return None
 

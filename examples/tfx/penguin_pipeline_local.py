@@ -11,6 +11,7 @@ under $HOME/tfx.
 """
 
 import os
+from typing import Optional
 
 import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
@@ -29,7 +30,7 @@ _serving_model_dir = os.path.join(_tfx_root, "serving_model", _pipeline_name)
 
 def _create_pipeline(pipeline_name: str, pipeline_root: str, data_root: str,
                      module_file: str, serving_model_dir: str,
-                     metadata_path: str) -> tfx.dsl.Pipeline:
+                     metadata_path: Optional[str]) -> tfx.dsl.Pipeline:
     """A pipeline that trains a penguin classifier and pushes it if it is good enough."""
     example_gen = tfx.components.CsvExampleGen(input_base=data_root)
 
@@ -96,8 +97,10 @@ def _create_pipeline(pipeline_name: str, pipeline_root: str, data_root: str,
     return tfx.dsl.Pipeline(
         pipeline_name=pipeline_name,
         pipeline_root=pipeline_root,
-        metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(
-            metadata_path),
+        # On Kubeflow (penguin_pipeline_kubeflow.py) the runner's config names ML Metadata.
+        metadata_connection_config=(
+            tfx.orchestration.metadata.sqlite_metadata_connection_config(metadata_path)
+            if metadata_path else None),
         components=components,
         enable_cache=True)
 

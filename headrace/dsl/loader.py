@@ -15,6 +15,7 @@ import os
 import re
 import sys
 import types
+from typing import Any
 
 from headrace.dsl.pipeline import Pipeline
 from headrace.errors import PipelineFileError
@@ -87,11 +88,13 @@ class PipelineOffered(BaseException):
 _OFFERING: contextvars.ContextVar[bool] = contextvars.ContextVar("offering", default=False)
 
 
-def offer(pipeline: Pipeline) -> None:
+def offer(pipeline: Pipeline, compile_options: Any = None) -> None:
     """Called first by every runner's run(): while the loader runs a file's main block, hand
-    `pipeline` to it (this raises PipelineOffered); otherwise return and let the runner run."""
+    `pipeline` to it (this raises PipelineOffered); otherwise return and let the runner run.
+    `compile_options` become the file's `compile_options` (what `headrace compile` starts from)
+    unless the file defines its own."""
     if _OFFERING.get():
-        raise PipelineOffered(pipeline)
+        raise PipelineOffered(pipeline, compile_options)
 
 
 def _offered_by_main_block(module: types.ModuleType, path: str) -> Pipeline | None:
@@ -107,6 +110,8 @@ def _offered_by_main_block(module: types.ModuleType, path: str) -> Pipeline | No
     try:
         exec(code, module.__dict__)
     except PipelineOffered as offered:
+        if offered.compile_options is not None and not hasattr(module, "compile_options"):
+            module.compile_options = offered.compile_options  # type: ignore[attr-defined]
         return offered.pipeline
     finally:
         _OFFERING.reset(token)

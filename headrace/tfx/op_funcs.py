@@ -7,9 +7,8 @@ Any other call on the op fails at KubeflowDagRunnerConfig construction, naming t
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,23 +29,20 @@ class StepSettings:
     node_selector: dict[str, str] = field(default_factory=dict)
     tolerations: list[dict[str, Any]] = field(default_factory=list)
 
-    @contextlib.contextmanager
-    def applied(self, nodes: Sequence[Node]) -> Iterator[None]:
-        """Every node's resources with these settings merged in, for as long as the block runs
-        (the pipeline's own nodes are left as they were afterwards)."""
-        saved = [(node, node.resources) for node in nodes]
-        try:
-            for node, resources in saved:
-                node.resources = dataclasses.replace(
-                    resources,
-                    **self.resources,
-                    node_selector={**resources.node_selector, **self.node_selector},
-                    tolerations=(*resources.tolerations, *self.tolerations),
-                )
-            yield
-        finally:
-            for node, resources in saved:
-                node.resources = resources
+    def apply(self, nodes: Sequence[Node]) -> None:
+        """Merge these settings into every node's resources (once per node: running the same
+        runner twice does not add tolerations twice)."""
+        for node in nodes:
+            if getattr(node, "_operator_settings", None) is self:
+                continue
+            resources = node.resources
+            node.resources = dataclasses.replace(
+                resources,
+                **self.resources,
+                node_selector={**resources.node_selector, **self.node_selector},
+                tolerations=(*resources.tolerations, *self.tolerations),
+            )
+            node._operator_settings = self  # type: ignore[attr-defined]
 
 
 def record(funcs: Sequence[Callable[..., Any]]) -> StepSettings:

@@ -205,14 +205,17 @@ class KubeflowDagRunner:
         return self._config
 
     def run(self, pipeline: Pipeline) -> str:
-        """Compile and write the package; returns its path."""
-        offer(pipeline)
+        """Compile and write the package; returns its path.
+
+        The operator funcs' settings go into every node's resources first (as TFX applied the
+        funcs to every ContainerOp), so `headrace compile FILE` compiles the same steps."""
+        pipeline = _checked(pipeline)
+        self._config.settings.apply(pipeline.nodes)
+        options = self._config.options()
+        offer(pipeline, options)
         from headrace.ir import build
 
-        pipeline = _checked(pipeline)
-        with self._config.settings.applied(pipeline.nodes):
-            ir = build(pipeline)
-        options = self._config.options()
+        ir = build(pipeline)
         if not options.image:
             from headrace import images
 
