@@ -29,6 +29,18 @@ from types import ModuleType
 _PREFIX = "headrace.tfx"
 ENV = "HEADRACE_TFX"
 
+# TFX modules users reach for that Headrace answers otherwise (the rest get the general line).
+_INSTEAD = {
+    "tfx.orchestration.airflow": "LocalDagRunner / `headrace run`, or an Argo Workflow from "
+                                 "KubeflowDagRunner (Airflow is not a target)",
+    "tfx.orchestration.beam": "LocalDagRunner (Beam-based components still run on Beam)",
+    "tfx.orchestration.experimental.interactive": "headrace.interactive.InteractiveContext",
+    "tfx.extensions": "Headrace's own components and compile options (Google Cloud "
+                      "extensions, Vertex included, are not provided)",
+    "tfx.orchestration.kubeflow.v2": "KubeflowDagRunner (the KFP v2 format is not available "
+                                     "in this version of Headrace)",
+}
+
 
 class TfxFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Maps `tfx[.x.y]` to `headrace.tfx[.x.y]` (the same module object under both names)."""
@@ -47,10 +59,13 @@ class TfxFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         except ModuleNotFoundError:
             found = None
         if found is None:
+            instead = next((v for k, v in _INSTEAD.items()
+                            if fullname == k or fullname.startswith(k + ".")), None)
             raise ModuleNotFoundError(
                 f"No module named {fullname!r}: TFX is not installed and Headrace's TFX layer "
-                f"does not provide {fullname}; see docs/migrating_from_tfx.md (what is covered, "
-                f"and what to use instead).",
+                f"does not provide {fullname}; "
+                + (f"instead use {instead}. See docs/migrating_from_tfx.md." if instead else
+                   "see docs/migrating_from_tfx.md (what is covered, and what to use instead)."),
                 name=fullname,
             )
         is_package = found.submodule_search_locations is not None

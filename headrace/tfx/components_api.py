@@ -279,9 +279,14 @@ def InfraValidator(
     request_spec: Any = None,
     validation_spec: Any = None,
 ) -> Node:
+    spec = _dict(serving_spec, "InfraValidator", "serving_spec", "ServingSpec") or {}
+    # TFX's serving platforms (a local Docker engine, a Kubernetes pod) start TF Serving beside
+    # the step; Headrace starts its model server inside the step, so the platform is dropped
+    # (docs/migrating_from_tfx.md says so) and the TF Serving settings are kept.
+    spec = {k: v for k, v in spec.items() if k not in ("local_docker", "kubernetes")}
     return hc.InfraValidator(
         model=model,
-        serving_spec=serving_spec,
+        serving_spec=spec or None,
         examples=examples,
         request_spec=request_spec,
         validation_spec=validation_spec,

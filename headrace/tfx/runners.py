@@ -21,7 +21,7 @@ from headrace.dsl.loader import offer
 from headrace.errors import DefinitionError, RunFailed
 from headrace.tfx.op_funcs import StepSettings, record
 from headrace.tfx.protos import messages
-from headrace.tfx.unsupported import not_provided
+from headrace.tfx.unsupported import INSTEAD, not_provided
 
 # What KFP v1's compiler wrote into a .tar.gz/.tgz/.zip package, and TFX with it.
 PACKAGE_MEMBER = "pipeline.yaml"
@@ -119,7 +119,8 @@ class KubeflowDagRunnerConfig:
         **kwargs: Any,
     ) -> None:
         if supported_launcher_classes is not None:
-            not_provided("KubeflowDagRunnerConfig(supported_launcher_classes=...)")
+            not_provided("KubeflowDagRunnerConfig(supported_launcher_classes=...)",
+                         INSTEAD["supported_launcher_classes"])
         for name in kwargs:
             not_provided(f"KubeflowDagRunnerConfig({name}=...)")
         self.pipeline_operator_funcs = list(pipeline_operator_funcs or [])
