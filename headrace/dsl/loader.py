@@ -75,14 +75,16 @@ def load_pipeline(path: str) -> Pipeline:
 
 
 class PipelineOffered(BaseException):
-    """Carries the pipeline a runner was given out of a main block run by the loader.
+    """Carries the pipeline a runner was given out of a main block run by the loader, and the
+    compile options a compiling runner (KubeflowDagRunner) was configured with.
 
     A BaseException so that a main block's `except Exception` (or absl's app.run) lets it by.
     """
 
-    def __init__(self, pipeline: Pipeline) -> None:
+    def __init__(self, pipeline: Pipeline, compile_options: Any = None) -> None:
         super().__init__(pipeline.name)
         self.pipeline = pipeline
+        self.compile_options = compile_options
 
 
 _OFFERING: contextvars.ContextVar[bool] = contextvars.ContextVar("offering", default=False)

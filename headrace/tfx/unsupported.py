@@ -37,10 +37,11 @@ INSTEAD: Mapping[str, str] = {
 def not_provided(name: str, instead: str | None = None) -> NoReturn:
     """Raise the one-line error for the TFX name `name` (e.g. "tfx.v1.dsl.Cond")."""
     leaf = name.rpartition(".")[2]
-    offer = instead or INSTEAD.get(leaf) or "see the list of covered TFX names"
+    offer = instead or INSTEAD.get(leaf)
     raise TfxNotProvided(
-        f"{name} is not provided by Headrace's TFX layer (TFX is not installed); instead use "
-        f"{offer}. See {DOC}."
+        f"{name} is not provided by Headrace's TFX layer (TFX is not installed); "
+        + (f"instead use {offer}. See {DOC}." if offer else
+           f"see {DOC} for the TFX names covered and what to use instead.")
     )
 
 

@@ -354,7 +354,7 @@ def test_what_is_not_provided_fails_in_one_line_naming_it(tfx, make, match):
     with pytest.raises(TfxNotProvided, match=match) as caught:
         make(tfx)
     message = str(caught.value)
-    assert "\n" not in message and message.endswith("See docs/migrating_from_tfx.md.")
+    assert "\n" not in message and "docs/migrating_from_tfx.md" in message
 
 
 def test_missing_names_fail_as_import_errors_with_the_message(tfx):
