@@ -19,8 +19,8 @@ from tfx import v1 as tfx
 _pipeline_name = "penguin_local"
 
 _here = os.path.dirname(os.path.abspath(__file__))
-_data_root = os.path.join(_here, "..", "penguin", "data")
-_module_file = os.path.join(_here, "..", "penguin", "penguin_utils.py")
+_data_root = os.path.normpath(os.path.join(_here, "..", "penguin", "data"))
+_module_file = os.path.normpath(os.path.join(_here, "..", "penguin", "penguin_utils.py"))
 
 _tfx_root = os.path.join(os.getcwd(), "tfx")
 _pipeline_root = os.path.join(_tfx_root, "pipelines", _pipeline_name)

@@ -17,8 +17,8 @@ from tfx import v1 as tfx
 _pipeline_name = "chicago_taxi_native_keras"
 
 _here = os.path.dirname(os.path.abspath(__file__))
-_data_root = os.path.join(_here, "..", "chicago_taxi", "data")
-_module_file = os.path.join(_here, "..", "chicago_taxi", "taxi_utils.py")
+_data_root = os.path.normpath(os.path.join(_here, "..", "chicago_taxi", "data"))
+_module_file = os.path.normpath(os.path.join(_here, "..", "chicago_taxi", "taxi_utils.py"))
 
 _tfx_root = os.path.join(os.getcwd(), "tfx")
 _pipeline_root = os.path.join(_tfx_root, "pipelines", _pipeline_name)
