@@ -97,7 +97,7 @@ def test_kubeflow_dag_runner_writes_the_workflow_where_tfx_did(tmp_path):
     workflow = yaml.safe_load(text)
     assert workflow["kind"] == "Workflow" and workflow["metadata"]["namespace"] == "kubeflow"
     steps = [t for t in workflow["spec"]["templates"] if "container" in t]
-    assert len(steps) == 8  # every node but the Resolver, which its consumer's step resolves
+    assert len(steps) == 9  # one step per node
     for step in steps:
         container = step["container"]
         assert container["image"] == "registry.example.com/ml/headrace:1"
