@@ -303,7 +303,7 @@ def test_tfx_names_module_files_import_are_served_without_tfx():
     with pytest.raises(ImportError, match=r"tfx.v1.dsl.Cond is not provided by Headrace's TFX"):
         _ = tfx.dsl.Cond
     with pytest.raises(ModuleNotFoundError, match=r"No module named 'tfx.extensions': TFX is not"):
-        import tfx.extensions  # noqa: F401
+        import tfx.extensions
 
 
 def test_fn_args_from_artifacts(tmp_path):

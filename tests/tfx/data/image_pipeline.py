@@ -10,7 +10,7 @@ Used by tests/tfx/test_custom_components.py; ROOT and DATA come from the environ
 
 import json
 import os
-from typing import Any, Dict
+from typing import Any, Dict  # noqa: UP035 (written as TFX users write it)
 
 import apache_beam as beam
 import tensorflow as tf
@@ -33,7 +33,7 @@ def _image_to_example(path: str) -> tf.train.Example:
 
 
 @beam.ptransform_fn
-def ImageToExample(pipeline, exec_properties, split_pattern):  # noqa: N802 (TFX's style)
+def ImageToExample(pipeline, exec_properties, split_pattern):
     pattern = os.path.join(exec_properties["input_base"], split_pattern)
     return (pipeline
             | "Files" >> beam.Create(sorted(tf.io.gfile.glob(pattern)))
@@ -41,14 +41,14 @@ def ImageToExample(pipeline, exec_properties, split_pattern):  # noqa: N802 (TFX
 
 
 class ImageExampleGenExecutor(BaseExampleGenExecutor):
-    def GetInputSourceToExamplePTransform(self):  # noqa: N802
+    def GetInputSourceToExamplePTransform(self):
         return ImageToExample
 
 
 class ImageCountSpec(tfx.types.ComponentSpec):
     PARAMETERS = {
         "min_bytes": ExecutionParameter(type=int),
-        "labels": ExecutionParameter(type=Dict[str, Any], optional=True),
+        "labels": ExecutionParameter(type=Dict[str, Any], optional=True),  # noqa: UP006
         "splits": ExecutionParameter(type=tfx.proto.SplitsConfig, optional=True),
     }
     INPUTS = {"examples": ChannelParameter(type=standard_artifacts.Examples)}
@@ -56,7 +56,7 @@ class ImageCountSpec(tfx.types.ComponentSpec):
 
 
 class ImageCountExecutor(base_executor.BaseExecutor):
-    def Do(self, input_dict, output_dict, exec_properties):  # noqa: N802
+    def Do(self, input_dict, output_dict, exec_properties):
         examples = artifact_utils.get_single_instance(input_dict["examples"])
         report = artifact_utils.get_single_instance(output_dict["report"])
         labels = json.loads(exec_properties["labels"])

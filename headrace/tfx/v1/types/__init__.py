@@ -1,8 +1,8 @@
 """`tfx.v1.types`: artifact types."""
 
-from headrace.tfx.unsupported import module_getattr
 from headrace.dsl import Channel as BaseChannel
 from headrace.tfx.custom import ComponentSpec
+from headrace.tfx.unsupported import module_getattr
 from headrace.tfx.v1.types import standard_artifacts
 from headrace.types import Artifact
 
