@@ -10,7 +10,6 @@ from typing import Any
 
 from headrace import dsl
 from headrace.dsl import Input, Output, Parameter
-from headrace.metadata.urls import PASSWORD_ENV
 from headrace.tfx.unsupported import not_provided
 
 # TFX's annotations are Headrace's, so a function written for TFX declares the same ports.
@@ -62,7 +61,9 @@ def Pipeline(
         not_provided("tfx.dsl.Pipeline(execution_mode=ASYNC)", "synchronous runs")
     metadata = None
     if metadata_connection_config is not None:
+        # Imported here: headrace.metadata loads ml_metadata, which `import tfx` must not pay.
         from headrace.metadata.connection_configs import url_of
+        from headrace.metadata.urls import PASSWORD_ENV
 
         metadata, password = url_of(metadata_connection_config)
         if password:
