@@ -4,6 +4,8 @@ HeadraceError
 ├── DefinitionError        a pipeline or component is defined wrongly (raised while building;
 │   │                      names the node and port, says what was expected and the fix)
 │   ├── UserModuleError    a module file / function path cannot be loaded (components)
+│   ├── TfxNotProvided     a TFX name Headrace's TFX layer does not have (also an ImportError,
+│   │                      so `from tfx... import X` shows it); says what to use instead
 │   └── WorkflowTooLarge   compiled YAML over a Kubernetes/Argo size limit (compiler)
 ├── PipelineFileError      a pipeline file cannot be loaded or defines no pipeline
 ├── MetadataError          ML Metadata failed (infrastructure: a retry may help)
@@ -32,6 +34,10 @@ class HeadraceError(Exception):
 
 class DefinitionError(HeadraceError):
     """A pipeline, node or component is defined wrongly."""
+
+
+class TfxNotProvided(DefinitionError, ImportError):
+    """A TFX API name (module, class, argument) that Headrace's TFX layer does not provide."""
 
 
 class PipelineFileError(HeadraceError):

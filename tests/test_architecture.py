@@ -20,7 +20,7 @@ def test_import_contracts_hold():
 def test_cli_dsl_ir_compiler_and_launcher_import_nothing_heavy():
     code = (
         "import sys, headrace, headrace.cli, headrace.ir, headrace.launcher, headrace.runner, "
-        "headrace.entrypoint.main, headrace.compiler, headrace.runner.report\n"
+        "headrace.entrypoint.main, headrace.compiler, headrace.runner.report, headrace.tfx.v1\n"
         f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
         "assert not heavy, heavy"
     )

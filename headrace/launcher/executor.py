@@ -6,6 +6,8 @@ Everything the user's code raises becomes a UserCodeError that keeps the origina
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 import traceback
 from collections.abc import Mapping
 from typing import Any
@@ -22,7 +24,13 @@ def load_component(ref: ExecutorRef) -> Component:
     """The Component an executor reference points at, imported by module name or from its file."""
     try:
         if ref.file:
-            module = import_file(ref.file, ref.module)
+            name: str | None = ref.module
+            main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+            if name == "__main__" and main_file != os.path.abspath(ref.file):
+                # Components of a script run as `python pipeline.py`, loaded in another process
+                # (a step): by path under its own name, so its main block does not run again.
+                name = None
+            module = import_file(ref.file, name)
         else:
             module = importlib.import_module(ref.module)
         target: Any = module
@@ -34,6 +42,9 @@ def load_component(ref: ExecutorRef) -> Component:
             f"Cannot load component {ref.qualname!r} from {where}: {exc}. Check that the code is "
             f"installed (or the file present) where the node runs."
         ) from exc
+    adapt = getattr(target, "headrace_component", None)
+    if not isinstance(target, Component) and callable(adapt):
+        target = adapt()  # a class that makes its Component (TFX's BaseComponent subclasses)
     if not isinstance(target, Component):
         raise DefinitionError(f"{ref.module}.{ref.qualname} is not a @component.")
     return target

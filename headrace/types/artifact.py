@@ -44,12 +44,49 @@ class Artifact:
         name = type(self).__name__
         return f"{name}(uri={self.uri!r}, id={self.id}, properties={self.properties})"
 
-    # TFX module files read these as attributes (`examples.split_names`, `model.span`).
+    # TFX module files and executors read and write these as attributes (`examples.split_names`,
+    # `model.span = 3`): they are the typed properties.
     def __getattr__(self, name: str) -> Any:
         properties = self.__dict__.get("properties", {})
         if name in type(self).PROPERTIES:
             return properties.get(name)
         raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in type(self).PROPERTIES and "properties" in self.__dict__:
+            self.properties[name] = value
+        else:
+            super().__setattr__(name, value)
+
+    # TFX's custom-property accessors, for executors written against TFX's Artifact. Typed and
+    # custom properties live in one dict here (ML Metadata keeps them apart by the type's
+    # PROPERTIES).
+    def set_string_custom_property(self, key: str, value: str) -> None:
+        self.properties[key] = str(value)
+
+    def set_int_custom_property(self, key: str, value: int) -> None:
+        self.properties[key] = int(value)
+
+    def set_float_custom_property(self, key: str, value: float) -> None:
+        self.properties[key] = float(value)
+
+    def set_json_value_custom_property(self, key: str, value: Any) -> None:
+        self.properties[key] = value
+
+    def get_string_custom_property(self, key: str) -> str:
+        return str(self.properties.get(key, ""))
+
+    def get_int_custom_property(self, key: str) -> int:
+        return int(self.properties.get(key, 0))  # type: ignore[arg-type]
+
+    def get_float_custom_property(self, key: str) -> float:
+        return float(self.properties.get(key, 0.0))  # type: ignore[arg-type]
+
+    def get_custom_property(self, key: str) -> Any:
+        return self.properties.get(key)
+
+    def has_custom_property(self, key: str) -> bool:
+        return key in self.properties
 
 
 _REGISTRY[Artifact.TYPE_NAME] = Artifact

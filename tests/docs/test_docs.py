@@ -43,6 +43,7 @@ EXPECTED_PAGES = {
     "docs/concepts.md",
     "docs/custom_components.md",
     "docs/kubeflow.md",
+    "docs/migrating_from_tfx.md",
 }
 
 

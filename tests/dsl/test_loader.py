@@ -64,10 +64,41 @@ def test_file_with_neither_says_what_to_add(write):
     path = write("nothing", "x = 1\n")
     with pytest.raises(
         PipelineFileError,
-        match=rf"{path} defines no pipeline: give it a module-level `pipeline = Pipeline\(...\)` "
-        rf"or a function `create_pipeline\(\)`",
+        match=rf"{path} defines no pipeline: give it a module-level `pipeline = Pipeline\(...\)`, "
+        rf"a function `create_pipeline\(\)` that returns one, or \(as TFX files do\) an `if "
+        rf"__name__ == '__main__':` block that passes one to a runner's run\(\)",
     ):
         load_pipeline(path)
+
+
+def test_a_tfx_file_main_block_hands_its_pipeline_over_without_running_it(write, tmp_path):
+    marker = tmp_path / "ran-after-run"
+    path = write("tfx_style", f"""
+import sys
+from tfx import v1 as tfx
+
+def _create_pipeline(name):
+    return tfx.dsl.Pipeline(pipeline_name=name, pipeline_root={str(tmp_path / "root")!r},
+                            components=[])
+
+if __name__ == "__main__":
+    argv = list(sys.argv)
+    try:
+        tfx.orchestration.LocalDagRunner().run(_create_pipeline("from_main"))
+    except Exception:
+        pass  # a main block's own error handling must not swallow the hand-over
+    open({str(marker)!r}, "w").write(repr(argv))
+""")
+    argv = list(sys.argv)
+    found = load_pipeline(path)
+    assert found.name == "from_main"
+    assert not marker.exists() and not (tmp_path / "root").exists()  # nothing ran
+    assert sys.argv == argv
+    # Outside the loader the same runner really runs (here: an empty pipeline).
+    from tfx import v1 as tfx
+
+    summary = tfx.orchestration.LocalDagRunner().run(found)
+    assert summary.ok and summary.results == {}
 
 
 def test_pipeline_of_the_wrong_type_is_named(write):

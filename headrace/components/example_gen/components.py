@@ -397,7 +397,10 @@ def _range_config(value: Any, name: str) -> list[int] | None:
                 f"by default, or give static_range {{'start_span_number', 'end_span_number'}}."
             )
         static = value.get("static_range", value)
-        start, end = static.get("start_span_number"), static.get("end_span_number")
+        # A RangeConfig proto's dict drops zero fields (proto3), so span 0 is a missing key.
+        zero = 0 if "static_range" in value else None
+        start = static.get("start_span_number", zero)
+        end = static.get("end_span_number", zero)
     elif isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2:
         start, end = value
     else:
