@@ -24,11 +24,11 @@ from headrace.dsl.component import (
     Component,
     InputSpec,
     ParameterSpec,
-    _call_site,
     code_hash,
     executor_ref,
 )
 from headrace.dsl.component import ComponentSpec as HeadraceSpec
+from headrace.dsl.node import call_site
 from headrace.errors import DefinitionError
 from headrace.tfx.unsupported import not_provided
 from headrace.types import Artifact
@@ -212,7 +212,7 @@ class BaseComponent(Node):
                     f"{cls.__name__}: output {name!r} is {declared_type.TYPE_NAME} in "
                     f"{cls.SPEC_CLASS.__name__}, but a {channel_type.TYPE_NAME} channel was given."
                 )
-        super().__init__(component, arguments, _call_site())
+        super().__init__(component, arguments, call_site())
         if instance_name:
             self.with_id(f"{cls.__name__}.{instance_name}")
 
@@ -262,6 +262,9 @@ def _make_component(cls: type[BaseComponent]) -> Component:
         executor=executor_ref(cls),
         code_hash=code_hash(_own_classes(cls, spec_class, executor_class, driver_class)),
         context_argument="_context",
+        # A BaseBeamExecutor runs Beam jobs: its compiled step gets the runner flags (and, on
+        # Flink/Spark, the worker pool) that only Beam steps get.
+        beam=issubclass(executor_class, BaseBeamExecutor),
     )
     return Component(_executor(cls, spec_class, executor_class, driver_class), spec, definition=cls)
 

@@ -117,7 +117,7 @@ def FileBasedExampleGen(
     return node.with_id("FileBasedExampleGen")
 
 
-@component(name="FileBasedExampleGen", file_parameters=("input_base", "executor_file"))
+@component(name="FileBasedExampleGen", file_parameters=("input_base", "executor_file"), beam=True)
 def _custom_example_gen(
     examples: Output[Examples],
     input_base: Parameter[str],

@@ -20,8 +20,8 @@ from headrace.dsl.component import (
     ComponentSpec,
     ExecutorRef,
     ParameterSpec,
-    _call_site,
 )
+from headrace.dsl.node import call_site
 from headrace.errors import DefinitionError
 from headrace.types import Artifact
 from headrace.types.artifact import artifact_class
@@ -50,7 +50,7 @@ def Importer(
             "source_uri": source_uri,
             "properties": {**(properties or {}), **(custom_properties or {})},
         },
-        _call_site(),
+        call_site(),
     ).with_id("Importer")
 
 

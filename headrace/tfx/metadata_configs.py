@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 
-
 def sqlite_metadata_connection_config(metadata_db_uri: str) -> Any:
     from headrace.metadata import connection_configs  # loads ml_metadata: only when called
 
