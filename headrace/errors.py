@@ -16,6 +16,7 @@ HeadraceError
 │       ├── AnomaliesFoundError  ExampleValidator(fail_on_anomalies=True) found anomalies
 │       └── ExampleGenError      bad ExampleGen input: names the file, the line and the fix
 ├── DeployError            uploading to KFP or submitting to Argo failed (compiler)
+├── ConformanceError       a file cannot be given to Argo's/KFP's own checks (compiler)
 ├── ReportError            a run report cannot be made (unknown run) or written (the path)
 └── RunFailed              a run stopped because a node failed (names it and how to resume)
 """

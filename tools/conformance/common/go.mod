@@ -1,0 +1,5 @@
+module headrace/tools/conformance/common
+
+go 1.21
+
+require sigs.k8s.io/yaml v1.3.0
