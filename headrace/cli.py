@@ -431,11 +431,10 @@ def compile_command(pipeline_file: str, output: str, check_after: bool, **flags:
         f.write(compiled.yaml)
     size = len(compiled.yaml.encode())
     err.print(f"Wrote {output}: {len(ir.nodes)} steps, {size / 1024:.1f} KiB.")
-    if check_after:
-        # A missing tool does not fail the compile (the YAML is written and fine by our own
-        # checks); it is said plainly. A rejection does: the file would fail on the cluster.
-        if _conformance(output, {}, err) == "rejected":
-            sys.exit(1)
+    # With --check, a missing tool does not fail the compile (the YAML is written and passed our
+    # own checks); it is said plainly. A rejection does: the file would fail on the cluster.
+    if check_after and _conformance(output, {}, err) == "rejected":
+        sys.exit(1)
 
 
 def _conformance(path: str, params: dict[str, str], out: Console) -> str:

@@ -72,8 +72,10 @@ def missing_tools(names: Iterable[str] = ARGO_TOOLS + V2_TOOLS) -> tuple[str, ..
 
 
 def build_hint(missing: Sequence[str]) -> str:
-    return (f"not checked by {', '.join('conformance-' + m for m in missing)}: not built in "
-            f"{tools_dir()}; build with `{BUILD_COMMAND}` (needs Go and the Go module proxy)")
+    return (
+        f"not checked by {', '.join('conformance-' + m for m in missing)}: not built in "
+        f"{tools_dir()}; build with `{BUILD_COMMAND}` (needs Go and the Go module proxy)"
+    )
 
 
 def file_format(path: str | Path) -> str:
@@ -99,8 +101,9 @@ def check_file(path: str | Path, params: Mapping[str, str] | None = None) -> Con
     return check_files([path], params)[0]
 
 
-def check_files(paths: Sequence[str | Path],
-                params: Mapping[str, str] | None = None) -> list[Conformance]:
+def check_files(
+    paths: Sequence[str | Path], params: Mapping[str, str] | None = None
+) -> list[Conformance]:
     """Run every built tool that understands each file's format; one process per tool."""
     formats = {str(p): file_format(p) for p in paths}
     found: dict[str, list[Verdict]] = {p: [] for p in formats}
@@ -117,8 +120,10 @@ def check_files(paths: Sequence[str | Path],
                 continue
             for report in _run(tool, group, params or {}):
                 found[report["path"]] += [_verdict(c, report["path"]) for c in report["checks"]]
-    return [Conformance(path=p, format=formats[p], verdicts=tuple(found[p]),
-                        missing=missing.get(p, ())) for p in formats]
+    return [
+        Conformance(path=p, format=formats[p], verdicts=tuple(found[p]), missing=missing.get(p, ()))
+        for p in formats
+    ]
 
 
 def _run(tool: str, paths: list[str], params: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -134,19 +139,27 @@ def _run(tool: str, paths: list[str], params: Mapping[str, str]) -> list[dict[st
     try:
         files: list[dict[str, Any]] = json.loads(done.stdout)["files"]
     except (ValueError, KeyError) as exc:
-        raise ConformanceError(f"conformance-{tool} printed no report; rebuild it with "
-                               f"`{BUILD_COMMAND}`.") from exc
+        raise ConformanceError(
+            f"conformance-{tool} printed no report; rebuild it with `{BUILD_COMMAND}`."
+        ) from exc
     return files
 
 
 def _verdict(raw: dict[str, Any], path: str) -> Verdict:
     message = raw.get("message", "")
-    return Verdict(check=raw["check"], by=raw["by"], ok=raw["ok"], message=message,
-                   skipped=raw.get("skipped", ""), where=locate(path, message) if message else "")
+    return Verdict(
+        check=raw["check"],
+        by=raw["by"],
+        ok=raw["ok"],
+        message=message,
+        skipped=raw.get("skipped", ""),
+        where=locate(path, message) if message else "",
+    )
 
 
 _TEMPLATE = re.compile(r"templates\.([A-Za-z0-9][-A-Za-z0-9]*)(?:\.(?:tasks|steps)\.([^ .]+))?")
 _UNKNOWN_FIELD = re.compile(r'unknown field "([^"]+)"')
+_TEMPLATE_INDEX = re.compile(r"spec\.templates\[(\d+)\]((?:\.[A-Za-z]+)*)")
 
 
 def locate(path: str | Path, message: str) -> str:
@@ -166,10 +179,26 @@ def locate(path: str | Path, message: str) -> str:
             tasks = _get(_get(template, "dag"), "tasks")
             task = _named(tasks, match.group(2))
             if task is not None:
-                return (f"line {task.start_mark.line + 1}: template {match.group(1)!r}, "
-                        f"task {match.group(2)!r}")
+                return (
+                    f"line {task.start_mark.line + 1}: template {match.group(1)!r}, "
+                    f"task {match.group(2)!r}"
+                )
         if template is not None:
             return f"line {template.start_mark.line + 1}: template {match.group(1)!r}"
+    if match := _TEMPLATE_INDEX.search(message):
+        templates = _get(_get(root, "spec"), "templates")
+        index = int(match.group(1))
+        if isinstance(templates, yaml.SequenceNode) and index < len(templates.value):
+            node = templates.value[index]
+            name = _get(node, "name")
+            line = node.start_mark.line + 1
+            for key in match.group(2).split(".")[1:]:
+                node = _get(node, key)
+                if node is None:
+                    break
+                line = node.start_mark.line + 1
+            label = f"template {name.value!r}" if name is not None else f"template #{index}"
+            return f"line {line}: {label}{match.group(2)}"
     if match := _UNKNOWN_FIELD.search(message):
         key = _find_key(root, match.group(1))
         if key is not None:
@@ -200,7 +229,7 @@ def _find_key(node: Any, key: str) -> Any:
     while stack:
         current = stack.pop()
         if isinstance(current, yaml.MappingNode):
-            for k, v in current.value:
+            for k, _ in current.value:
                 if k.value == key:
                     return k
             stack += [v for _, v in reversed(current.value)]

@@ -33,8 +33,10 @@ from tests.compiler.pipelines import REPO, fan_out
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 REQUIRE = os.environ.get("HEADRACE_REQUIRE_CONFORMANCE") == "1"
-# Four checks per Argo version: argo lint, the controller, KFP upload, KFP run creation.
-CHECKS = ("argo-lint", "argo-controller", "kfp-upload", "kfp-run")
+# Five checks per Argo version: argo lint, the controller, KFP upload, KFP run creation, and the
+# Kubernetes API server's metadata checks (with the apimachinery that Argo version links).
+VALIDATE = ("argo-lint", "argo-controller", "kfp-upload", "kfp-run")
+CHECKS = (*VALIDATE, "kubernetes-api")
 
 
 def need(tools: tuple[str, ...]) -> None:
@@ -55,8 +57,10 @@ EXAMPLES = {
     **GOLDEN,
     **MORE,
     # Size limits are test_compile_limits' business; here Argo's and KFP's validation of 1,000.
-    "fan-out-1000": lambda: (fan_out(1000), SPARK_STEP_GCS_GRPC.override(
-        beam=BeamOptions(), enforce_limits=False)),
+    "fan-out-1000": lambda: (
+        fan_out(1000),
+        SPARK_STEP_GCS_GRPC.override(beam=BeamOptions(), enforce_limits=False),
+    ),
     "penguin-example-flink": example("examples/penguin/pipeline.py", FLINK_PVC_MYSQL),
     "penguin-example-spark": example("examples/penguin/pipeline.py", SPARK_STEP_GCS_GRPC),
     "taxi-example-flink": example("examples/chicago_taxi/pipeline.py", FLINK_PVC_MYSQL),
@@ -87,15 +91,20 @@ def test_every_version_accepts_every_compiled_example(compiled):
         # Each file was checked, by each version, in each way (nothing silently left out).
         assert result.missing == ()
         assert len(result.verdicts) == len(ARGO_TOOLS) * len(CHECKS)
-        versions = {re.match(r"Argo (\S+)", v.by).group(1) for v in result.verdicts
-                    if v.check == "argo-lint"}
+        versions = {
+            re.match(r"Argo (\S+)", v.by).group(1)
+            for v in result.verdicts
+            if v.check == "argo-lint"
+        }
         assert versions == {"3.4.17", "3.5.14", "3.7.3", "4.0.5"}
 
 
 def test_kfp_run_creation_takes_declared_parameters_and_refuses_others(compiled):
     need(ARGO_TOOLS)
     path = compiled["word-count-direct"]
-    declared = {p["name"] for p in yaml.safe_load(path.read_text())["spec"]["arguments"]["parameters"]}
+    declared = {
+        p["name"] for p in yaml.safe_load(path.read_text())["spec"]["arguments"]["parameters"]
+    }
     assert "rows" in declared
     assert check_file(path, {"rows": "7"}).rejected == ()
     result = check_file(path, {"rows": "7", "no_such_parameter": "1"})
@@ -122,9 +131,10 @@ def test_a_rejection_names_the_version_argos_message_and_the_line(tmp_path):
 
     path = broken_copy(tmp_path, undefined_template)
     result = check_file(path)
-    assert {v.check for v in result.rejected} == set(CHECKS)
-    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1)
-                if "- name: make-text" in text)
+    assert {v.check for v in result.rejected} == set(VALIDATE)
+    line = next(
+        i for i, text in enumerate(path.read_text().splitlines(), 1) if "- name: make-text" in text
+    )
     for verdict in result.rejected:
         assert re.match(r"(Argo|KFP) [0-9.]+", verdict.by)
         assert "template name 'no-such-template' undefined" in verdict.message
@@ -139,8 +149,9 @@ def test_an_unknown_field_fails_argo_lint_with_its_line_while_the_servers_drop_i
 
     path = broken_copy(tmp_path, misspelt)
     result = check_file(path)
-    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1)
-                if "contianer:" in text)
+    line = next(
+        i for i, text in enumerate(path.read_text().splitlines(), 1) if "contianer:" in text
+    )
     assert [(v.check, v.message, v.where) for v in result.rejected] == [
         ("argo-lint", 'json: unknown field "contianer"', f"line {line}: field 'contianer'")
     ] * len(ARGO_TOOLS)
@@ -149,7 +160,7 @@ def test_an_unknown_field_fails_argo_lint_with_its_line_while_the_servers_drop_i
 def test_a_file_that_is_no_workflow_gets_one_clear_error(tmp_path):
     path = tmp_path / "config.yaml"
     path.write_text("apiVersion: v1\nkind: ConfigMap\n")
-    with pytest.raises(ConformanceError, match="neither an Argo Workflow .* nor a KFP pipeline"):
+    with pytest.raises(ConformanceError, match=r"neither an Argo Workflow .* nor a KFP pipeline"):
         check_file(path)
 
 
@@ -172,9 +183,28 @@ def test_kfp_sdk_compiled_v2_spec_is_accepted_and_a_bad_one_refused(tmp_path):
     old = tmp_path / "old.yaml"
     old.write_text(path.read_text().replace("schemaVersion: 2.1.0", "schemaVersion: 2.0.0"))
     (bad,) = check_file(old).rejected
-    assert bad.message.endswith("KFP only supports schema version 2.1.0, but the pipeline spec "
-                                "has version 2.0.0")
+    assert bad.message.endswith(
+        "KFP only supports schema version 2.1.0, but the pipeline spec has version 2.0.0"
+    )
     typo = tmp_path / "typo.yaml"
     typo.write_text(path.read_text().replace("deploymentSpec:", "deploymentSpecs:"))
     (bad,) = check_file(typo).rejected
     assert 'unknown field "deploymentSpecs"' in bad.message
+
+
+def test_a_label_kubernetes_refuses_is_caught_with_its_template_and_line(tmp_path):
+    need(ARGO_TOOLS)
+
+    def long_label(doc):
+        doc["spec"]["templates"][1].setdefault("metadata", {}).setdefault("labels", {})[
+            "headrace.dev/node"
+        ] = "x" * 64
+
+    path = broken_copy(tmp_path, long_label)
+    result = check_file(path)
+    assert {v.check for v in result.rejected} == {"kubernetes-api", "kfp-run"}
+    (kube, *_) = [v for v in result.rejected if v.check == "kubernetes-api"]
+    assert "spec.templates[1].metadata.labels" in kube.message
+    assert "must be no more than 63 characters" in kube.message
+    name = yaml.safe_load(path.read_text())["spec"]["templates"][1]["name"]
+    assert kube.where.startswith("line ") and f"template {name!r}.metadata.labels" in kube.where

@@ -10,7 +10,7 @@ import (
 
 	"github.com/argoproj/argo-workflows/v3/workflow/validate"
 
-	"headrace/tools/conformance/common"
+	"headrace/tools/conformance/common/argo"
 )
 
 type engine struct{}
@@ -18,7 +18,7 @@ type engine struct{}
 func (engine) ArgoVersion() string   { return "3.4.17" }
 func (engine) KFPVersions() []string { return []string{"2.2", "2.4.1"} }
 
-func (engine) Validate(workflowJSON []byte, strict bool, opts common.Opts) error {
+func (engine) Validate(workflowJSON []byte, strict bool, opts argo.Opts) error {
 	var wf wfv1.Workflow
 	dec := json.NewDecoder(bytes.NewReader(workflowJSON))
 	if strict {
@@ -32,4 +32,4 @@ func (engine) Validate(workflowJSON []byte, strict bool, opts common.Opts) error
 	return validate.ValidateWorkflow(nil, nil, &wf, vopts)
 }
 
-func main() { common.Main("conformance-argo34", engine{}) }
+func main() { argo.Main("conformance-argo34", engine{}) }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/argoproj/argo-workflows/v3/workflow/validate"
 
-	"headrace/tools/conformance/common"
+	"headrace/tools/conformance/common/argo"
 )
 
 type engine struct{}
@@ -18,7 +18,7 @@ type engine struct{}
 func (engine) ArgoVersion() string   { return "3.5.14" }
 func (engine) KFPVersions() []string { return []string{"2.5"} }
 
-func (engine) Validate(workflowJSON []byte, strict bool, opts common.Opts) error {
+func (engine) Validate(workflowJSON []byte, strict bool, opts argo.Opts) error {
 	var wf wfv1.Workflow
 	dec := json.NewDecoder(bytes.NewReader(workflowJSON))
 	if strict {
@@ -32,4 +32,4 @@ func (engine) Validate(workflowJSON []byte, strict bool, opts common.Opts) error
 	return validate.ValidateWorkflow(nil, nil, &wf, vopts)
 }
 
-func main() { common.Main("conformance-argo35", engine{}) }
+func main() { argo.Main("conformance-argo35", engine{}) }

@@ -9,7 +9,7 @@ import (
 	"github.com/argoproj/argo-workflows/v4/util/logging"
 	"github.com/argoproj/argo-workflows/v4/workflow/validate"
 
-	"headrace/tools/conformance/common"
+	"headrace/tools/conformance/common/argo"
 )
 
 type engine struct{}
@@ -17,7 +17,7 @@ type engine struct{}
 func (engine) ArgoVersion() string   { return "4.0.5" }
 func (engine) KFPVersions() []string { return []string{"2.17"} }
 
-func (engine) Validate(workflowJSON []byte, strict bool, opts common.Opts) error {
+func (engine) Validate(workflowJSON []byte, strict bool, opts argo.Opts) error {
 	var wf wfv1.Workflow
 	dec := json.NewDecoder(bytes.NewReader(workflowJSON))
 	if strict {
@@ -31,4 +31,4 @@ func (engine) Validate(workflowJSON []byte, strict bool, opts common.Opts) error
 	return validate.ValidateWorkflow(logging.InitLoggerInContext(), nil, nil, &wf, nil, vopts)
 }
 
-func main() { common.Main("conformance-argo40", engine{}) }
+func main() { argo.Main("conformance-argo40", engine{}) }

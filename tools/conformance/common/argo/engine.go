@@ -1,4 +1,4 @@
-package common
+package argo
 
 // Opts mirrors the ValidateOpts fields of Argo's workflow/validate package that Argo's CLI,
 // controller and Kubeflow Pipelines' API server set; each Engine maps them onto its own type.

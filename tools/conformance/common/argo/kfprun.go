@@ -1,4 +1,4 @@
-package common
+package argo
 
 import (
 	"encoding/json"
