@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from headrace.compiler import BeamOptions, compile_pipeline
+from headrace.compiler import BeamOptions, WorkflowTooLarge, compile_pipeline
 from headrace.compiler.conformance import (
     ARGO_TOOLS,
     V2_TOOLS,
@@ -82,10 +82,33 @@ def compiled(tmp_path_factory) -> dict[str, Path]:
     return paths
 
 
+def too_large_for_headrace(name: str) -> bool:
+    """Whether Headrace's own limit check refuses the example (compiled above without it)."""
+    if name not in EXAMPLES:
+        return False
+    ir, options = EXAMPLES[name]()
+    try:
+        compile_pipeline(ir, options.override(enforce_limits=True))
+    except WorkflowTooLarge:
+        return True
+    return False
+
+
 def test_every_version_accepts_every_compiled_example(compiled):
     need(ARGO_TOOLS)
     results = check_files(list(compiled.values()))
-    rejected = [f"{r.path}: {v.by}: {v.message} [{v.where}]" for r in results for v in r.rejected]
+    by_path = {str(path): name for name, path in compiled.items()}
+    rejected = []
+    for result in results:
+        found = [f"{result.path}: {v.by}: {v.message} [{v.where}]" for v in result.rejected]
+        if too_large_for_headrace(by_path[result.path]):
+            # Headrace's limit check and the Kubernetes API server agree: annotations over
+            # 256 KiB are refused (by kubernetes-api, and so in the workflow KFP would submit);
+            # Argo's own validation has nothing against it.
+            assert {v.check for v in result.rejected} == {"kubernetes-api", "kfp-run"}
+            assert all("Too long" in v.message and "262144 bytes" in v.message for v in result.rejected)
+            continue
+        rejected += found
     assert rejected == []
     for result in results:
         # Each file was checked, by each version, in each way (nothing silently left out).
@@ -137,6 +160,11 @@ def test_a_rejection_names_the_version_argos_message_and_the_line(tmp_path):
     )
     for verdict in result.rejected:
         assert re.match(r"(Argo|KFP) [0-9.]+", verdict.by)
+        if "Argo 3.7.3" in verdict.by:
+            # Argo 3.7.3 dereferences the missing template when spec.podMetadata is set (as
+            # Headrace and KFP set it): its panic is the rejection, and names no place.
+            assert verdict.message.startswith("Argo 3.7.3 panicked in workflow/validate")
+            continue
         assert "template name 'no-such-template' undefined" in verdict.message
         assert verdict.where == f"line {line}: template 'headrace-dag', task 'make-text'"
 

@@ -38,7 +38,7 @@ func CheckFile(engine Engine, path string, data []byte, params map[string]string
 	// `argo lint` parses strictly: duplicate keys and unknown fields are errors.
 	strictJSON, err := yaml.YAMLToJSONStrict(data)
 	if err == nil {
-		err = engine.Validate(strictJSON, true, Opts{Lint: true})
+		err = validate(engine, strictJSON, true, Opts{Lint: true})
 	}
 	add("argo-lint", argo+" `argo lint` (strict parsing, workflow/validate with Lint)", err)
 
@@ -53,7 +53,7 @@ func CheckFile(engine Engine, path string, data []byte, params map[string]string
 		return fr
 	}
 	add("argo-controller", argo+" controller (workflow/validate on submission)",
-		engine.Validate(jsonData, false, Opts{}))
+		validate(engine, jsonData, false, Opts{}))
 	add("kubernetes-api", kubernetesBy(), KubernetesMetadata(jsonData))
 
 	add("kfp-upload", kfp+" upload (template.New: a v1 template, "+argo+
@@ -61,7 +61,7 @@ func CheckFile(engine Engine, path string, data []byte, params map[string]string
 
 	runJSON, err := KFPRunWorkflow(jsonData, params)
 	if err == nil {
-		err = engine.Validate(runJSON, false, Opts{})
+		err = validate(engine, runJSON, false, Opts{})
 	}
 	if err == nil {
 		err = KubernetesMetadata(runJSON)
@@ -73,6 +73,18 @@ func CheckFile(engine Engine, path string, data []byte, params map[string]string
 	add("kfp-run", kfp+" run creation (parameters, labels; then "+argo+
 		" controller's workflow/validate and Kubernetes' ObjectMeta checks of the workflow KFP submits)", err)
 	return fr
+}
+
+// validate runs Argo's validation, turning a panic inside it into a rejection: Argo 3.7.3's
+// template resolution dereferences a missing template when spec.podMetadata is set (as in the
+// workflow KFP submits), and its controller would fail that workflow too.
+func validate(engine Engine, workflowJSON []byte, strict bool, opts Opts) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("Argo %s panicked in workflow/validate: %v", engine.ArgoVersion(), r)
+		}
+	}()
+	return engine.Validate(workflowJSON, strict, opts)
 }
 
 // kfpUpload is KFP's ValidateWorkflow for an uploaded v1 template: apiVersion and kind first.
@@ -90,5 +102,5 @@ func kfpUpload(engine Engine, jsonData []byte) error {
 	if meta.Kind != "Workflow" {
 		return fmt.Errorf("Unexpected resource type. Expected: Workflow. Received: %s", meta.Kind)
 	}
-	return engine.Validate(jsonData, false, Opts{Lint: true, IgnoreEntrypoint: true})
+	return validate(engine, jsonData, false, Opts{Lint: true, IgnoreEntrypoint: true})
 }
