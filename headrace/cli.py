@@ -422,7 +422,9 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
 @click.option("--nodes-per-workflow", type=click.IntRange(1), metavar="N",
               help="Split into a parent Workflow and child workflows of at most N nodes each "
                    "(default: only when one Workflow object would exceed its 1 MiB).")
-def compile_command(pipeline_file: str, output: str, **flags: Any) -> None:
+@click.option("--check", "check_after", is_flag=True,
+              help="Then run Argo's and KFP's own validation on it, as `headrace check` does.")
+def compile_command(pipeline_file: str, output: str, check_after: bool, **flags: Any) -> None:
     """Compile PIPELINE_FILE to one Argo Workflow YAML (a container step per component).
 
     Options come from the file's `compile_options = CompileOptions(...)`, if any, and then
@@ -463,6 +465,53 @@ def compile_command(pipeline_file: str, output: str, **flags: Any) -> None:
     split = (f" as a parent Workflow and {compiled.parts} parts (WorkflowTemplates; "
              f"`headrace submit {output}` creates them)" if compiled.parts else "")
     err.print(f"Wrote {output}: {len(ir.nodes)} steps{split}, {size / 1024:.1f} KiB.")
+    # With --check, a missing tool does not fail the compile (the YAML is written and passed our
+    # own checks); it is said plainly. A rejection does: the file would fail on the cluster.
+    if check_after and _conformance(output, {}, err) == "rejected":
+        sys.exit(1)
+
+
+def _conformance(path: str, params: dict[str, str], out: Console) -> str:
+    """Print what Argo's and KFP's own code said of `path`: 'ok', 'rejected' or 'unchecked'."""
+    from headrace.compiler.conformance import build_hint, check_file
+
+    try:
+        result = check_file(path, params)
+    except HeadraceError as exc:
+        _fail(str(exc))
+    for verdict in result.verdicts:
+        if verdict.skipped:
+            out.print(f"[yellow]skipped[/yellow] {verdict.by}: {verdict.skipped}")
+        elif verdict.ok:
+            out.print(f"[green]ok[/green]      {verdict.by}")
+        else:
+            where = f"\n          at {verdict.where}" if verdict.where else ""
+            out.print(f"[red]REJECTED[/red] {verdict.by}:\n          {verdict.message}{where}")
+    if result.missing:
+        out.print(f"[yellow]skipped[/yellow] {build_hint(result.missing)}")
+    if result.rejected:
+        out.print(f"[red]{path}: rejected by {len(result.rejected)} of the checks above.[/red]")
+        return "rejected"
+    if not result.checked:
+        out.print(f"[yellow]{path}: NOT checked by Argo's or KFP's code (no tool built).[/yellow]")
+        return "unchecked"
+    out.print(f"{path}: accepted by every check that ran.")
+    return "ok"
+
+
+@main.command()
+@click.argument("workflow_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A run parameter for KFP's run-creation check (repeatable).")
+def check(workflow_file: str, params: tuple[str, ...]) -> None:
+    """Check a compiled WORKFLOW_FILE (an Argo Workflow or a KFP v2 pipeline spec) with Argo's and
+    Kubeflow Pipelines' own validation code, at each version the conformance tools hold.
+
+    Exit status: 0 accepted, 1 rejected (their message and where in the YAML are printed),
+    2 nothing could check it (the tools are not built: scripts/build-conformance.sh).
+    """
+    outcome = _conformance(workflow_file, _pairs(params, "--param"), console)
+    sys.exit({"ok": 0, "rejected": 1, "unchecked": 2}[outcome])
 
 
 def _default_images(options: Any, ir: Any) -> Any:

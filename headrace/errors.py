@@ -21,6 +21,7 @@ HeadraceError
 │                          endpoint, the job and where its logs are)
 ├── BeamServerError        a Flink/Spark job server cannot be fetched, started or reached
 ├── DeployError            uploading to KFP or submitting to Argo failed (compiler)
+├── ConformanceError       a file cannot be given to Argo's/KFP's own checks (compiler)
 ├── ReportError            a run report cannot be made (unknown run) or written (the path)
 └── RunFailed              a run stopped because a node failed (names it and how to resume)
 """
