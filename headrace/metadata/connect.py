@@ -23,7 +23,8 @@ def open_store(url: str) -> Store:
         retrying(lambda: raw.get_context_types(), attempts=3)
     except (mlmd_errors.StatusError, RuntimeError, OSError) as exc:
         raise MetadataConnectionError(_explain(parsed, exc)) from exc
-    return Store(raw, parsed)
+    reopen = (lambda: ms.MetadataStore(_config(parsed))) if parsed.scheme == "mysql" else None
+    return Store(raw, parsed, reopen=reopen)
 
 
 def _config(url: MetadataUrl) -> mlmd.ConnectionConfig | mlmd.MetadataStoreClientConfig:

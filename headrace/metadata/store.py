@@ -8,6 +8,7 @@ serialised by a lock (so threads can share one store) and retried on transient e
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -27,7 +28,7 @@ from headrace.metadata.records import (
     NodeExecution,
     RunRecord,
 )
-from headrace.metadata.retry import retrying
+from headrace.metadata.retry import is_connection_lost, retry_seconds, retrying
 from headrace.metadata.urls import MetadataUrl
 from headrace.types.artifact import Artifact
 
@@ -35,23 +36,48 @@ T = TypeVar("T")
 PIPELINE, RUN, NODE = "pipeline", "pipeline_run", "node"
 _EXECUTION_PROPERTIES = ("pipeline", "run_id", "node_id", "cache_key")
 _STATE = mlmd.Execution.State
+# The custom property that makes an execution write idempotent under retries (_put_execution).
+WRITE_TOKEN = "write_token"
 Outputs = Mapping[str, list[Artifact]]
 
 
 class Store:
     """ML Metadata for pipelines, runs and node executions."""
 
-    def __init__(self, raw: ms.MetadataStore, url: MetadataUrl) -> None:
+    def __init__(
+        self,
+        raw: ms.MetadataStore,
+        url: MetadataUrl,
+        reopen: Callable[[], ms.MetadataStore] | None = None,
+    ) -> None:
         self._raw = raw
         self.url = url
+        # Makes a new connection after the old one was lost (MySQL). MLMD 1.16 crashes the
+        # process (SIGSEGV) when a MetadataStore whose reconnect failed is used again, so a
+        # lost connection is never retried on the same object.
+        self._reopen = reopen
+        self._stale = False
         self._lock = threading.RLock()
         self._type_ids: dict[tuple[str, str], int] = {}
         self._contexts: dict[tuple[str, str], mlmd.Context] = {}
 
     def _call(self, what: str, fn: Callable[[], T]) -> T:
+        def attempt() -> T:
+            if self._stale and self._reopen is not None:
+                self._raw = self._reopen()  # fails (and is retried) while the server is down
+                self._stale = False
+            try:
+                return fn()
+            except Exception as exc:
+                if self._reopen is not None and is_connection_lost(exc):
+                    self._stale = True
+                raise
+
         with self._lock:
             try:
-                return retrying(fn)
+                # A server restarted under a running step is waited for; see retry.py for how
+                # long. Every closure reads self._raw when called, so a retry uses the new one.
+                return retrying(attempt, seconds=retry_seconds(), reconnecting=True)
             except mlmd_errors.StatusError as exc:
                 raise MetadataError(f"Metadata store {self.url}: {what} failed: {exc}") from exc
 
@@ -73,18 +99,18 @@ class Store:
     def _type_id(self, kind: str, name: str, make: Callable[[], Any]) -> int:
         key = (kind, name)
         if key not in self._type_ids:
-            put = getattr(self._raw, f"put_{kind}_type")
-            get = getattr(self._raw, f"get_{kind}_type")
 
             def lookup() -> int | None:
                 try:
-                    return get(name).id
+                    return getattr(self._raw, f"get_{kind}_type")(name).id
                 except mlmd_errors.NotFoundError:
                     return None
 
+            def put() -> int:
+                return getattr(self._raw, f"put_{kind}_type")(make(), can_add_fields=True)
+
             self._type_ids[key] = self._call(
-                f"registering {kind} type {name!r}",
-                lambda: self._ensure(lookup, lambda: put(make(), can_add_fields=True)),
+                f"registering {kind} type {name!r}", lambda: self._ensure(lookup, put)
             )
         return self._type_ids[key]
 
@@ -274,13 +300,33 @@ class Store:
                         continue
                     type_id = self._artifact_type_id(type(artifact))
                     pairs.append((convert.to_proto(artifact, type_id), event))
-        execution_id, _, _ = self._call(
-            f"{what} execution of node {who.node_id!r}",
+        # A connection lost while MySQL commits leaves us not knowing whether the write
+        # happened. Each write carries a fresh token, and a retry first looks for it: a
+        # committed write is never made twice (no second RUNNING execution, no artifact
+        # published twice).
+        token = secrets.token_hex(8)
+        execution.custom_properties[WRITE_TOKEN].string_value = token
+        tries = 0
+
+        def put() -> int:
+            nonlocal tries
+            tries += 1
+            if tries > 1:
+                written = self._raw.get_executions(
+                    ms.ListOptions(
+                        filter_query=f"custom_properties.{WRITE_TOKEN}.string_value = {_q(token)}"
+                    )
+                )
+                if written:
+                    return int(written[0].id)
             # force_reuse_context: attribute to the contexts without rewriting them from this
             # process's cached copies (which would drop a run graph recorded since).
-            lambda: self._raw.put_execution(execution, pairs, contexts, force_reuse_context=True),
-        )
-        return execution_id
+            execution_id, _, _ = self._raw.put_execution(
+                execution, pairs, contexts, force_reuse_context=True
+            )
+            return int(execution_id)
+
+        return self._call(f"{what} execution of node {who.node_id!r}", put)
 
     def _recorded_artifacts(self, ids: set[int]) -> dict[int, mlmd.Artifact]:
         if not ids:
