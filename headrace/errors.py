@@ -8,6 +8,8 @@ HeadraceError
 ├── PipelineFileError      a pipeline file cannot be loaded or defines no pipeline
 ├── MetadataError          ML Metadata failed (infrastructure: a retry may help)
 │   └── MetadataConnectionError   the store cannot be reached or opened
+│       └── MetadataAccessDenied  the server answers but refuses the login or the database
+│                                 (configuration: a retry does not help)
 ├── ImageError             a container image cannot be named, built or pushed (says how to fix)
 ├── ExecutionError         a node could not run
 │   ├── UserCodeError      the component's own code raised (keeps the original traceback)
@@ -41,6 +43,10 @@ class MetadataError(HeadraceError):
 
 class MetadataConnectionError(MetadataError):
     """The metadata store cannot be reached or opened."""
+
+
+class MetadataAccessDenied(MetadataConnectionError):
+    """The metadata server answers but refuses this user, password, host or database."""
 
 
 class ImageError(HeadraceError):

@@ -14,6 +14,7 @@ from headrace.errors import (
     DefinitionError,
     ExecutionError,
     HeadraceError,
+    MetadataAccessDenied,
     MetadataError,
     PipelineFileError,
 )
@@ -94,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     except (DefinitionError, PipelineFileError, ExecutionError) as exc:
         print(f"headrace: node {args.node!r} failed: {exc}", file=sys.stderr)
         print(getattr(exc, "user_traceback", ""), file=sys.stderr)
+        return exit_codes.USER_ERROR
+    except MetadataAccessDenied as exc:  # a wrong password stays wrong: no retry
+        print(f"headrace: metadata access refused: {exc}", file=sys.stderr)
         return exit_codes.USER_ERROR
     except MetadataError as exc:
         print(f"headrace: metadata failure (retryable): {exc}", file=sys.stderr)
