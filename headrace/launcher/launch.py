@@ -19,7 +19,7 @@ from typing import Any
 from headrace.dsl.component import Component
 from headrace.dsl.context import ExecutionContext
 from headrace.ir import PipelineIR, merge_beam_args
-from headrace.launcher import container, driver, resolver
+from headrace.launcher import container, driver, inflight, resolver
 from headrace.launcher.executor import load_component, run_executor
 from headrace.launcher.publisher import publish
 from headrace.launcher.summary import remove_summary, write_summary
@@ -176,6 +176,20 @@ def launch(
     else:
         component = component or load_component(node.executor)
     execution_id = store.start_execution(who, inputs, reason=decision.reason)
+    beat = inflight.Heartbeat(store, execution_id).start()
+    if ir.enable_cache:
+        try:
+            waited = inflight.wait_for_earlier(store, ir, node, key, execution_id, log=log)
+        except BaseException as exc:  # interrupted while waiting: nothing was computed
+            beat.stop()
+            with contextlib.suppress(Exception):
+                store.finish(execution_id, CANCELED, f"stopped while waiting: {exc!r}")
+            raise
+        if waited is not None and waited.hit is not None:
+            beat.stop()
+            hit = waited.hit
+            store.mark_reused(execution_id, hit.outputs, hit.id, waited.reason, hit.summary_uri)
+            return result(CACHED, execution_id, waited.reason, inputs, hit.outputs, hit.summary_uri)
     outputs = {
         o.name: [
             artifact_class(o.type_name)(output_uri(root, ir.name, node_id, o.name, execution_id))
@@ -207,10 +221,13 @@ def launch(
             root=root,
             properties_file=container.properties_path(root, ir.name, node_id, execution_id),
         ):
+            beat.stop()  # a later step runs the command and publishes
             return result(STARTED, execution_id, decision.reason, inputs, outputs)
         page = summary(execution_id, EXECUTED, decision.reason, inputs, outputs)
+        beat.stop()  # before publishing: a beat must never rewrite what the publisher wrote
         published = publish(store, node, execution_id, outputs, summary_uri=page)
     except BaseException as exc:
+        beat.stop()
         # Also on KeyboardInterrupt: record why, and leave nothing behind that looks like a result.
         error = f"{exc}\n{getattr(exc, 'user_traceback', '') or repr(exc)}"
         with contextlib.suppress(Exception):  # the store may be what failed; keep the original

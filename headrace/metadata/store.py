@@ -220,6 +220,50 @@ class Store:
 
         self._call(f"recording the summary of execution {execution_id}", put)
 
+    def heartbeat(self, execution_id: int) -> bool:
+        """Touch a RUNNING execution (MLMD stamps its last-update time), so that another run
+        waiting on the same cache key knows its process lives. False once it is not RUNNING."""
+
+        def put() -> bool:
+            [execution] = self._raw.get_executions_by_id([execution_id])
+            if execution.last_known_state != _STATE.RUNNING:
+                return False
+            beats = execution.custom_properties["heartbeats"]
+            beats.int_value += 1
+            self._raw.put_executions([execution])
+            return True
+
+        return self._call(f"recording that execution {execution_id} still runs", put)
+
+    def mark_reused(
+        self,
+        execution_id: int,
+        outputs: Outputs,
+        cached_from: int,
+        reason: str,
+        summary_uri: str = "",
+    ) -> None:
+        """Turn a RUNNING execution that waited for another one with its cache key into a
+        CACHED execution of that one's outputs (its input events stay)."""
+        [execution] = self._call(
+            "reading an execution", lambda: self._raw.get_executions_by_id([execution_id])
+        )
+        if execution.last_known_state != _STATE.RUNNING:
+            return
+        props = {k: v.string_value for k, v in execution.properties.items()}
+        who = NodeExecution(
+            pipeline=props["pipeline"],
+            run_id=props["run_id"],
+            node_id=props["node_id"],
+            component=execution.type,
+        )
+        execution.last_known_state = _STATE.CACHED
+        execution.custom_properties["cached_from"].int_value = cached_from
+        execution.custom_properties["cache_reason"].string_value = reason
+        if summary_uri:
+            execution.custom_properties["summary_uri"].string_value = summary_uri
+        self._put_execution("recording reused outputs", execution, {}, outputs, who)
+
     def finish(self, execution_id: int, state: str, error: str = "") -> None:
         """Mark an execution FAILED or CANCELED, with the reason."""
 
@@ -348,6 +392,19 @@ class Store:
         found = self._call("looking up the cache", lambda: self._raw.get_executions(options))
         return self._records(e for e in found if e.type == component)
 
+    def find_running(self, pipeline: str, component: str, cache_key: str) -> list[ExecutionRecord]:
+        """RUNNING executions of this pipeline with this cache key (any run), oldest first."""
+        query = (
+            f"contexts_a.type = '{PIPELINE}' AND contexts_a.name = {_q(pipeline)} AND "
+            f"properties.cache_key.string_value = {_q(cache_key)} AND last_known_state = RUNNING"
+        )
+        options = ms.ListOptions(order_by=ms.OrderByField.ID, is_asc=True, filter_query=query)
+        found = self._call(
+            "looking for executions in flight", lambda: self._raw.get_executions(options)
+        )
+        # Without their artifacts: a waiter polls this, and only needs ids and times.
+        return [r for r in self._records(found, with_artifacts=False) if r.component == component]
+
     def artifacts_of_type(self, pipeline: str, type_name: str) -> list[Artifact]:
         """LIVE artifacts of a type recorded by this pipeline (in any run), newest first."""
         query = (
@@ -419,11 +476,13 @@ class Store:
             ),
         )
 
-    def _records(self, executions: Iterable[mlmd.Execution]) -> list[ExecutionRecord]:
+    def _records(
+        self, executions: Iterable[mlmd.Execution], with_artifacts: bool = True
+    ) -> list[ExecutionRecord]:
         executions = list(executions)
         if not executions:
             return []
-        artifacts = self._artifacts_by_event([e.id for e in executions])
+        artifacts = self._artifacts_by_event([e.id for e in executions]) if with_artifacts else {}
         records = []
         for e in executions:
             props = {k: v.string_value for k, v in e.properties.items()}
