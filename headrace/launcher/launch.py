@@ -153,8 +153,9 @@ def launch(
         return result(RESOLVED, execution_id, reason, {}, found, page)
     inputs = driver.resolve_inputs(store, ir, node, run_id, upstream)
     beam_args = merge_beam_args(ir.beam_args, node.beam_args)
-    key = driver.cache_key(node, parameters, inputs, beam_args)
-    decision = driver.find_reusable(store, ir, node, key)
+    material = driver.cache_material(node, parameters, inputs, beam_args)
+    key, parts = driver.key_of(material), driver.key_parts(material)
+    decision = driver.find_reusable(store, ir, node, key, parts, inputs)
     who = NodeExecution(
         pipeline=ir.name, run_id=run_id, node_id=node_id, component=node.component, cache_key=key
     )
@@ -175,7 +176,7 @@ def launch(
         runner = container_runner or container.runner_for(node)
     else:
         component = component or load_component(node.executor)
-    execution_id = store.start_execution(who, inputs, reason=decision.reason)
+    execution_id = store.start_execution(who, inputs, reason=decision.reason, parts=parts)
     beat = inflight.Heartbeat(store, execution_id).start()
     if ir.enable_cache:
         try:

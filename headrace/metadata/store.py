@@ -160,10 +160,20 @@ class Store:
 
     # --- writing executions ------------------------------------------------------------------
 
-    def start_execution(self, who: NodeExecution, inputs: Outputs, reason: str = "") -> int:
-        """Record a RUNNING execution with its input events (and why the cache did not serve
-        it); returns its id."""
+    def start_execution(
+        self,
+        who: NodeExecution,
+        inputs: Outputs,
+        reason: str = "",
+        parts: Mapping[str, str] | None = None,
+    ) -> int:
+        """Record a RUNNING execution with its input events, why the cache did not serve it
+        and the digests of its cache key's parts; returns its id."""
         execution = self._new_execution(who, RUNNING, reason)
+        if parts:
+            execution.custom_properties["cache_parts"].string_value = json.dumps(
+                dict(parts), sort_keys=True
+            )
         return self._put_execution("starting", execution, inputs, {}, who)
 
     def publish(
@@ -392,6 +402,19 @@ class Store:
         found = self._call("looking up the cache", lambda: self._raw.get_executions(options))
         return self._records(e for e in found if e.type == component)
 
+    def latest_complete(self, pipeline: str, node_id: str) -> ExecutionRecord | None:
+        """The newest COMPLETE execution of a node of this pipeline, in any run."""
+        query = (
+            f"contexts_a.type = '{PIPELINE}' AND contexts_a.name = {_q(pipeline)} AND "
+            f"properties.node_id.string_value = {_q(node_id)} AND last_known_state = COMPLETE"
+        )
+        options = ms.ListOptions(
+            order_by=ms.OrderByField.ID, is_asc=False, filter_query=query, limit=1
+        )
+        found = self._call("reading the last execution", lambda: self._raw.get_executions(options))
+        records = self._records(found)
+        return records[0] if records else None
+
     def find_running(self, pipeline: str, component: str, cache_key: str) -> list[ExecutionRecord]:
         """RUNNING executions of this pipeline with this cache key (any run), oldest first."""
         query = (
@@ -506,6 +529,7 @@ class Store:
                     else None,
                     cache_reason=_custom(e, "cache_reason"),
                     summary_uri=_custom(e, "summary_uri"),
+                    cache_parts=json.loads(_custom(e, "cache_parts") or "{}"),
                     inputs=inputs,
                     outputs=outputs,
                 )
