@@ -23,12 +23,8 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="headrace")
-@click.option(
-    "-v",
-    "--verbose",
-    is_flag=True,
-    help="Show TensorFlow's and Beam's own info logs and library deprecation warnings.",
-)
+@click.option("-v", "--verbose", is_flag=True,
+              help="Show TensorFlow's and Beam's own info logs and library deprecation warnings.")
 def main(verbose: bool) -> None:
     """Headrace: TFX-style ML pipelines, run locally or compiled to one Argo Workflow."""
     if not verbose:
@@ -356,119 +352,56 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
 
 @main.command("compile")
 @click.argument("pipeline_file", type=click.Path(dir_okay=False))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False),
-    required=True,
-    help="Where to write the Argo Workflow YAML ('-' for standard output).",
-)
-@click.option(
-    "--image",
-    help="Container image of the steps (default: the one `headrace image "
-    "build` makes from this installation; `headrace image name` prints it).",
-)
-@click.option(
-    "--gpu-image",
-    help="Image of the steps that ask for GPUs (default: --image if "
-    "given, else `headrace image name --gpu`).",
-)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+              help="Where to write the Argo Workflow YAML ('-' for standard output).")
+@click.option("--image", help="Container image of the steps (default: the one `headrace image "
+              "build` makes from this installation; `headrace image name` prints it).")
+@click.option("--gpu-image", help="Image of the steps that ask for GPUs (default: --image if "
+              "given, else `headrace image name --gpu`).")
 @click.option("--image-pull-policy", type=click.Choice(["Always", "IfNotPresent", "Never"]))
-@click.option(
-    "--image-pull-secret",
-    "image_pull_secrets",
-    multiple=True,
-    metavar="SECRET",
-    help="A Secret with registry credentials (repeatable).",
-)
-@click.option(
-    "--namespace", help="Kubernetes namespace of the workflow (default: headrace, the manifests')."
-)
-@click.option(
-    "--service-account", help="Service account of the steps' pods (default: headrace-workflow)."
-)
+@click.option("--image-pull-secret", "image_pull_secrets", multiple=True, metavar="SECRET",
+              help="A Secret with registry credentials (repeatable).")
+@click.option("--namespace", help="Kubernetes namespace of the workflow (default: headrace, "
+              "the manifests').")
+@click.option("--service-account", help="Service account of the steps' pods (default: "
+              "headrace-workflow).")
 @click.option("--generate-name", help="Prefix of the workflow's name (default: the pipeline's).")
-@click.option(
-    "--pipeline-root",
-    help="Pipeline root in the cluster: a path on --root-pvc, or "
-    "an object-store URI (gs://, s3://); default /mnt/headrace.",
-)
-@click.option(
-    "--root-pvc",
-    "root_volume_claim",
-    metavar="CLAIM",
-    help="PersistentVolumeClaim mounted at the pipeline root (default headrace-pipeline-root).",
-)
-@click.option(
-    "--metadata",
-    help="MLMD in the cluster: mysql://USER@HOST:PORT/DB or "
-    "grpc://HOST:PORT (default: the manifests' mysql://headrace@mysql:3306/metadb).",
-)
-@click.option(
-    "--mysql-password-secret",
-    metavar="SECRET/KEY",
-    help="Secret holding the MySQL password (default headrace-mysql/password).",
-)
-@click.option(
-    "--env",
-    "env",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="A plain environment variable of every step (repeatable).",
-)
-@click.option(
-    "--secret-env",
-    "secret_env",
-    multiple=True,
-    metavar="NAME=SECRET/KEY",
-    help="An environment variable taken from a Secret (repeatable).",
-)
-@click.option(
-    "--beam-runner",
-    type=click.Choice(["direct", "flink", "spark"]),
-    help="Where Beam jobs run: inside the step, or on a Flink or Spark job server.",
-)
-@click.option(
-    "--beam-job-endpoint",
-    metavar="HOST:PORT",
-    help="The Beam job server (default: "
-    "the flink/spark overlay's, flink-job-server:8099 or spark-job-server:8099).",
-)
-@click.option(
-    "--beam-worker-pool",
-    type=click.Choice(["cluster", "step"]),
-    help="SDK worker pool: sidecar of the Flink/Spark workers, or of each Beam step.",
-)
+@click.option("--pipeline-root", help="Pipeline root in the cluster: a path on --root-pvc, or "
+              "an object-store URI (gs://, s3://); default /mnt/headrace.")
+@click.option("--root-pvc", "root_volume_claim", metavar="CLAIM",
+              help="PersistentVolumeClaim mounted at the pipeline root (default "
+              "headrace-pipeline-root).")
+@click.option("--metadata", help="MLMD in the cluster: mysql://USER@HOST:PORT/DB or "
+              "grpc://HOST:PORT (default: the manifests' mysql://headrace@mysql:3306/metadb).")
+@click.option("--mysql-password-secret", metavar="SECRET/KEY",
+              help="Secret holding the MySQL password (default headrace-mysql/password).")
+@click.option("--env", "env", multiple=True, metavar="NAME=VALUE",
+              help="A plain environment variable of every step (repeatable).")
+@click.option("--secret-env", "secret_env", multiple=True, metavar="NAME=SECRET/KEY",
+              help="An environment variable taken from a Secret (repeatable).")
+@click.option("--beam-runner", type=click.Choice(["direct", "flink", "spark"]),
+              help="Where Beam jobs run: inside the step, or on a Flink or Spark job server.")
+@click.option("--beam-job-endpoint", metavar="HOST:PORT", help="The Beam job server (default: "
+              "the flink/spark overlay's, flink-job-server:8099 or spark-job-server:8099).")
+@click.option("--beam-worker-pool", type=click.Choice(["cluster", "step"]),
+              help="SDK worker pool: sidecar of the Flink/Spark workers, or of each Beam step.")
 @click.option("--beam-worker-pool-port", type=click.IntRange(1, 65535))
 @click.option("--beam-artifacts-dir", help="Where Beam stages job artifacts.")
-@click.option(
-    "--beam-node",
-    "beam_nodes",
-    multiple=True,
-    metavar="NODE",
-    help="A node that runs Beam jobs: only these get the runner flags and a "
-    "worker pool (repeatable; default: every node).",
-)
+@click.option("--beam-node", "beam_nodes", multiple=True, metavar="NODE",
+              help="A node that runs Beam jobs: only these get the runner flags and a "
+                   "worker pool (repeatable; default: every node).")
 @click.option("--default-cpu", help="CPU request of steps that set none (e.g. 500m).")
 @click.option("--default-memory", help="Memory request of steps that set none (e.g. 2Gi).")
 @click.option("--retry-limit", type=click.IntRange(0), help="Retries of infrastructure failures.")
 @click.option("--retry-backoff", metavar="DURATION", help="First retry delay, e.g. 30s.")
 @click.option("--step-timeout", "step_timeout_seconds", type=click.IntRange(1), metavar="SECONDS")
-@click.option(
-    "--workflow-timeout", "workflow_timeout_seconds", type=click.IntRange(1), metavar="SECONDS"
-)
-@click.option(
-    "--pod-gc",
-    type=click.Choice(
-        ["OnPodCompletion", "OnPodSuccess", "OnWorkflowCompletion", "OnWorkflowSuccess"]
-    ),
-)
+@click.option("--workflow-timeout", "workflow_timeout_seconds", type=click.IntRange(1),
+              metavar="SECONDS")
+@click.option("--pod-gc", type=click.Choice(
+    ["OnPodCompletion", "OnPodSuccess", "OnWorkflowCompletion", "OnWorkflowSuccess"]))
 @click.option("--no-ui-metadata", is_flag=True, help="No mlpipeline-ui-metadata outputs.")
-@click.option(
-    "--no-limit-check",
-    is_flag=True,
-    help="Write the YAML even if it exceeds Kubernetes/Argo size limits.",
-)
+@click.option("--no-limit-check", is_flag=True,
+              help="Write the YAML even if it exceeds Kubernetes/Argo size limits.")
 def compile_command(pipeline_file: str, output: str, **flags: Any) -> None:
     """Compile PIPELINE_FILE to one Argo Workflow YAML (a container step per component).
 
@@ -484,10 +417,8 @@ def compile_command(pipeline_file: str, output: str, **flags: Any) -> None:
         ir = build(load_pipeline(pipeline_file))
         options = getattr(module, "compile_options", None) or CompileOptions()
         if not isinstance(options, CompileOptions):
-            _fail(
-                f"{pipeline_file}: `compile_options` must be a headrace.compiler.CompileOptions, "
-                f"not {type(options).__name__}."
-            )
+            _fail(f"{pipeline_file}: `compile_options` must be a headrace.compiler.CompileOptions, "
+                  f"not {type(options).__name__}.")
         flags["image_pull_secrets"] = flags["image_pull_secrets"] or None
         flags["beam_nodes"] = flags["beam_nodes"] or None
         flags["mysql_password_secret"] = _secret(flags["mysql_password_secret"])
@@ -526,36 +457,20 @@ def _default_images(options: Any, ir: Any) -> Any:
 
 @main.command()
 @click.argument("workflow_file", type=click.Path(exists=True, dir_okay=False))
-@click.option(
-    "--host",
-    required=True,
-    envvar="KFP_HOST",
-    help="Kubeflow Pipelines API, e.g. http://localhost:8080 (or $KFP_HOST).",
-)
+@click.option("--host", required=True, envvar="KFP_HOST",
+              help="Kubeflow Pipelines API, e.g. http://localhost:8080 (or $KFP_HOST).")
 @click.option("--name", help="Pipeline name (default: the workflow's pipeline name).")
 @click.option("--version", help="Upload as this version of the pipeline.")
 @click.option("--description", help="Pipeline description (default: the pipeline's).")
 @click.option("--namespace", help="KFP namespace (multi-user installations).")
-def upload(
-    workflow_file: str,
-    host: str,
-    name: str | None,
-    version: str | None,
-    description: str | None,
-    namespace: str | None,
-) -> None:
+def upload(workflow_file: str, host: str, name: str | None, version: str | None,
+           description: str | None, namespace: str | None) -> None:
     """Upload a compiled WORKFLOW_FILE to the Kubeflow Pipelines UI."""
     from headrace.compiler.kfp_upload import upload as upload_workflow
 
     try:
-        done = upload_workflow(
-            workflow_file,
-            host=host,
-            name=name,
-            version=version,
-            description=description,
-            namespace=namespace,
-        )
+        done = upload_workflow(workflow_file, host=host, name=name, version=version,
+                               description=description, namespace=namespace)
     except HeadraceError as exc:
         _fail(str(exc))
     what = f"version {done.version} of " if done.version else ""
@@ -566,9 +481,8 @@ def upload(
 @click.argument("workflow_file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--namespace", help="Namespace (default: the file's, else the kube context's).")
 @click.option("--watch", is_flag=True, help="Follow the workflow's steps until it finishes.")
-@click.option(
-    "--timeout", type=click.FloatRange(0), metavar="SECONDS", help="Stop watching after this long."
-)
+@click.option("--timeout", type=click.FloatRange(0), metavar="SECONDS",
+              help="Stop watching after this long.")
 def submit(workflow_file: str, namespace: str | None, watch: bool, timeout: float | None) -> None:
     """Submit a compiled WORKFLOW_FILE straight to Argo Workflows (kube config from ~/.kube or
     the pod's service account)."""
@@ -576,10 +490,7 @@ def submit(workflow_file: str, namespace: str | None, watch: bool, timeout: floa
 
     try:
         done = submit_workflow(
-            workflow_file,
-            namespace=namespace,
-            watch=watch,
-            timeout_seconds=timeout,
+            workflow_file, namespace=namespace, watch=watch, timeout_seconds=timeout,
             on_progress=lambda step, phase: console.print(f"  {step}: {phase}"),
         )
     except HeadraceError as exc:
@@ -595,16 +506,11 @@ def submit(workflow_file: str, namespace: str | None, watch: bool, timeout: floa
 
 
 def _image_flags(fn: Callable[..., Any]) -> Callable[..., Any]:
-    fn = click.option(
-        "--repository",
-        envvar="HEADRACE_IMAGE_REPOSITORY",
-        metavar="REPO",
-        help="Repository the images are named under, e.g. registry.example.com/ml "
-        "(or $HEADRACE_IMAGE_REPOSITORY; default: headrace).",
-    )(fn)
-    fn = click.option(
-        "--beam", is_flag=True, help="The Beam SDK worker-pool image (Flink/Spark worker sidecar)."
-    )(fn)
+    fn = click.option("--repository", envvar="HEADRACE_IMAGE_REPOSITORY", metavar="REPO",
+                      help="Repository the images are named under, e.g. registry.example.com/ml "
+                      "(or $HEADRACE_IMAGE_REPOSITORY; default: headrace).")(fn)
+    fn = click.option("--beam", is_flag=True,
+                      help="The Beam SDK worker-pool image (Flink/Spark worker sidecar).")(fn)
     return click.option("--gpu", is_flag=True, help="The CUDA/cuDNN image for GPU steps.")(fn)
 
 
@@ -627,22 +533,15 @@ def image_name_command(gpu: bool, beam: bool, repository: str | None) -> None:
 
 @image.command("build")
 @_image_flags
-@click.option(
-    "--push",
-    is_flag=True,
-    help="Push the image after building it (`docker login` to the registry first).",
-)
+@click.option("--push", is_flag=True, help="Push the image after building it (`docker login` "
+              "to the registry first).")
 def image_build(gpu: bool, beam: bool, repository: str | None, push: bool) -> None:
     """Build the CPU image (or --gpu, --beam) with the local Docker engine ($DOCKER_HOST)."""
     from headrace import images
 
     try:
-        built = images.build(
-            images.variant_key(gpu=gpu, beam=beam),
-            repo=repository,
-            push=push,
-            log=lambda line: err.print(line, markup=False),
-        )
+        built = images.build(images.variant_key(gpu=gpu, beam=beam), repo=repository, push=push,
+                             log=lambda line: err.print(line, markup=False))
     except HeadraceError as exc:
         _fail(str(exc))
     console.print(f"{'Built and pushed' if built.pushed else 'Built'} [bold]{built.name}[/bold]")

@@ -66,16 +66,11 @@ def submit(
                     on_progress(node.get("displayName", node["id"]), seen[node["id"]])
         phase = status.get("phase")
         if phase in FINISHED:
-            return Submitted(
-                name=name, namespace=namespace, phase=phase, message=status.get("message", "")
-            )
+            return Submitted(name=name, namespace=namespace, phase=phase,
+                             message=status.get("message", ""))
         if deadline is not None and time.monotonic() > deadline:
-            return Submitted(
-                name=name,
-                namespace=namespace,
-                phase=phase,
-                message="still running when the watch timed out",
-            )
+            return Submitted(name=name, namespace=namespace, phase=phase,
+                             message="still running when the watch timed out")
         time.sleep(poll_seconds)
 
 
@@ -122,8 +117,7 @@ def _errors(namespace: str) -> Iterator[None]:
             hint = " Is Argo Workflows installed (its CRD present) in this cluster?"
         elif exc.status == 403:
             hint = f" Your account may not create workflows in namespace {namespace!r}."
-        raise DeployError(
-            f"Kubernetes answered {exc.status} {exc.reason}: {message}.{hint}"
-        ) from exc
+        raise DeployError(f"Kubernetes answered {exc.status} {exc.reason}: {message}.{hint}") \
+            from exc
     except (HTTPError, OSError) as exc:
         raise DeployError(f"Cannot reach the Kubernetes API: {exc}") from exc

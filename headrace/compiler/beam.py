@@ -36,7 +36,9 @@ def runner_args(beam: BeamOptions, root: Root) -> tuple[str, ...]:
     )
 
 
-def node_beam_args(ir: PipelineIR, node: NodeIR, beam: BeamOptions, root: Root) -> tuple[str, ...]:
+def node_beam_args(
+    ir: PipelineIR, node: NodeIR, beam: BeamOptions, root: Root
+) -> tuple[str, ...]:
     """The node's effective Beam arguments, or () for a node that runs no Beam jobs."""
     if not uses_beam(node, beam):
         return ()
@@ -111,19 +113,13 @@ def needs_worker_sidecar(args: tuple[str, ...], beam: BeamOptions) -> bool:
     if beam.worker_pool != "step" or not args:
         return False
     values = _values(args)
-    return (
-        values.get("--runner", "").lower() in (_PORTABLE, "portable")
-        and values.get("--environment_type", "").upper() == "EXTERNAL"
-        and values.get("--environment_config") == f"localhost:{beam.worker_pool_port}"
-    )
+    return (values.get("--runner", "").lower() in (_PORTABLE, "portable")
+            and values.get("--environment_type", "").upper() == "EXTERNAL"
+            and values.get("--environment_config") == f"localhost:{beam.worker_pool_port}")
 
 
 def worker_sidecar(
-    *,
-    image: str,
-    beam: BeamOptions,
-    env: list[dict[str, Any]],
-    mounts: list[dict[str, Any]],
+    *, image: str, beam: BeamOptions, env: list[dict[str, Any]], mounts: list[dict[str, Any]],
     pull_policy: str | None,
 ) -> dict[str, Any]:
     """The Beam SDK worker pool as a sidecar: same image (same Python, same user code) and the
@@ -140,10 +136,8 @@ def worker_sidecar(
         sidecar["imagePullPolicy"] = pull_policy
     if env:
         sidecar["env"] = env
-    sidecar["resources"] = {
-        "requests": {"cpu": cpu, "memory": memory},
-        "limits": {"cpu": cpu, "memory": memory},
-    }
+    sidecar["resources"] = {"requests": {"cpu": cpu, "memory": memory},
+                            "limits": {"cpu": cpu, "memory": memory}}
     if mounts:
         sidecar["volumeMounts"] = mounts
     return sidecar

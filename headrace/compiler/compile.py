@@ -34,9 +34,7 @@ def compile_workflow(ir: PipelineIR, options: CompileOptions | None = None) -> C
     if options.enforce_limits:
         check(measures)
     return CompiledWorkflow(
-        document=document,
-        yaml=text,
-        measures=tuple(measures),
+        document=document, yaml=text, measures=tuple(measures),
         warnings=tuple(warnings_for(ir, options)),
     )
 

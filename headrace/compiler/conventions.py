@@ -16,14 +16,8 @@ PIPELINE_SPEC = "pipelines.kubeflow.org/pipeline_spec"
 # ML Metadata with its own, stricter rules, so KFP's must stay off.
 KFP_CACHE_LABEL = "pipelines.kubeflow.org/cache_enabled"
 
-_KFP_TYPES = {
-    "int": "Integer",
-    "float": "Float",
-    "str": "String",
-    "bool": "Bool",
-    "dict": "JsonObject",
-    "list": "JsonArray",
-}
+_KFP_TYPES = {"int": "Integer", "float": "Float", "str": "String", "bool": "Bool",
+              "dict": "JsonObject", "list": "JsonArray"}
 
 
 def pipeline_spec(ir: PipelineIR, parameters: list[dict[str, Any]]) -> str:

@@ -1,7 +1,7 @@
 """Errors of deploying a compiled workflow (to be drawn into the tree in headrace/errors.py).
 
-HeadraceError
-└── DeployError   Kubeflow Pipelines or the Kubernetes API refused or could not be reached
+    HeadraceError
+    └── DeployError   Kubeflow Pipelines or the Kubernetes API refused or could not be reached
 """
 
 from __future__ import annotations

@@ -47,28 +47,18 @@ def upload(
     with _as_yaml_file(Path(path)) as package, _quiet(), _errors(host):
         pipeline_id = client.get_pipeline_id(name) if version else None
         if pipeline_id is None:
-            created = client.upload_pipeline(
-                package, pipeline_name=name, description=description, namespace=namespace
-            )
+            created = client.upload_pipeline(package, pipeline_name=name,
+                                             description=description, namespace=namespace)
             pipeline_id = created.pipeline_id
         if not version:
-            return Uploaded(
-                pipeline_id=pipeline_id,
-                name=name,
-                version_id=None,
-                version=None,
-                url=f"{host.rstrip('/')}/#/pipelines/details/{pipeline_id}",
-            )
-        made = client.upload_pipeline_version(
-            package, pipeline_version_name=version, pipeline_id=pipeline_id, description=description
-        )
+            return Uploaded(pipeline_id=pipeline_id, name=name, version_id=None, version=None,
+                            url=f"{host.rstrip('/')}/#/pipelines/details/{pipeline_id}")
+        made = client.upload_pipeline_version(package, pipeline_version_name=version,
+                                              pipeline_id=pipeline_id, description=description)
     return Uploaded(
-        pipeline_id=pipeline_id,
-        name=name,
-        version_id=made.pipeline_version_id,
-        version=version,
+        pipeline_id=pipeline_id, name=name, version_id=made.pipeline_version_id, version=version,
         url=f"{host.rstrip('/')}/#/pipelines/details/{pipeline_id}/version/"
-        f"{made.pipeline_version_id}",
+            f"{made.pipeline_version_id}",
     )
 
 
@@ -109,7 +99,8 @@ def _errors(host: str) -> Iterator[None]:
         yield
     except ApiException as exc:
         raise DeployError(
-            f"Kubeflow Pipelines at {host} answered {exc.status} {exc.reason}: {_message(exc.body)}"
+            f"Kubeflow Pipelines at {host} answered {exc.status} {exc.reason}: "
+            f"{_message(exc.body)}"
         ) from exc
     except (HTTPError, OSError) as exc:
         raise DeployError(

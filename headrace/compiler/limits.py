@@ -81,18 +81,13 @@ def measure(doc: dict[str, Any], ir: PipelineIR, ir_json: str, yaml_bytes: int) 
     measures = [
         _measure(
             "workflow object (spec + the status Argo adds while it runs)",
-            _size(doc) + status,
-            OBJECT_LIMIT,
-            lambda: [
-                *per_template(),
-                ("the pipeline IR (annotation)", ir_size),
-                (f"run status, about {STATUS_BYTES_PER_STEP} B per step", status),
-            ],
+            _size(doc) + status, OBJECT_LIMIT,
+            lambda: [*per_template(), ("the pipeline IR (annotation)", ir_size),
+                     (f"run status, about {STATUS_BYTES_PER_STEP} B per step", status)],
         ),
         _measure(
             "annotations of the workflow",
-            sum(_size(k) + _size(v) for k, v in annotations.items()),
-            ANNOTATIONS_LIMIT,
+            sum(_size(k) + _size(v) for k, v in annotations.items()), ANNOTATIONS_LIMIT,
             lambda: [(f"annotation {k}", _size(v)) for k, v in annotations.items()] + ir_nodes(),
         ),
     ]
@@ -102,38 +97,26 @@ def measure(doc: dict[str, Any], ir: PipelineIR, ir_json: str, yaml_bytes: int) 
     values = [(f"env {IR_ENV} of every step (the pipeline IR)", ir_size)]
     for t, size in template_sizes[1:]:
         values.append((f"ARGO_TEMPLATE of step {t['name']}", size + escaped_ir))
-        values += [
-            (f"argument {arg[:40]}... of step {t['name']}", _size(arg))
-            for arg in t["container"].get("args", [])
-        ]
-    measures.append(
-        _measure(
-            "largest single argument or env value of a step",
-            max(size for _, size in values),
-            VALUE_LIMIT,
-            lambda: values + ir_nodes(),
-        )
-    )
+        values += [(f"argument {arg[:40]}... of step {t['name']}", _size(arg))
+                   for arg in t["container"].get("args", [])]
+    measures.append(_measure(
+        "largest single argument or env value of a step",
+        max(size for _, size in values), VALUE_LIMIT, lambda: values + ir_nodes(),
+    ))
     parameters = doc["spec"].get("arguments", {}).get("parameters", [])
     kfp_params = [{"name": p["name"], "value": p["value"]} for p in parameters]
-    measures.append(
-        _measure(
-            "KFP run parameters (JSON)",
-            _size(kfp_params),
-            KFP_PARAMETERS_LIMIT,
-            lambda: [(f"parameter {p['name']}", _size(p)) for p in kfp_params],
-        )
-    )
+    measures.append(_measure(
+        "KFP run parameters (JSON)", _size(kfp_params), KFP_PARAMETERS_LIMIT,
+        lambda: [(f"parameter {p['name']}", _size(p)) for p in kfp_params],
+    ))
     measures.append(_measure("KFP upload file", yaml_bytes, KFP_UPLOAD_LIMIT, lambda: []))
     return measures
 
 
-def _measure(
-    what: str, size: int, limit: int, contributors: Callable[[], list[tuple[str, int]]]
-) -> Measure:
-    return Measure(
-        what=what, size=size, limit=limit, contributors=_top(contributors()) if size > limit else ()
-    )
+def _measure(what: str, size: int, limit: int,
+             contributors: Callable[[], list[tuple[str, int]]]) -> Measure:
+    return Measure(what=what, size=size, limit=limit,
+                   contributors=_top(contributors()) if size > limit else ())
 
 
 def _node_of(template: dict[str, Any]) -> str:

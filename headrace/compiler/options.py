@@ -152,8 +152,7 @@ class CompileOptions:
     root_volume_claim: str | None = cluster.PIPELINE_ROOT_CLAIM
     metadata: str | None = None
     mysql_password_secret: SecretRef = SecretRef(
-        name=cluster.MYSQL_SECRET, key=cluster.MYSQL_PASSWORD_KEY
-    )
+        name=cluster.MYSQL_SECRET, key=cluster.MYSQL_PASSWORD_KEY)
     env: Mapping[str, str] = field(default_factory=dict)  # plain values, never secrets
     secret_env: Mapping[str, SecretRef] = field(default_factory=dict)
     beam: BeamOptions = BeamOptions()
@@ -185,11 +184,9 @@ class CompileOptions:
         for name in (*self.env, *self.secret_env):
             if not _ENV_NAME.fullmatch(name):
                 raise DefinitionError(f"Environment variable name {name!r} is not valid.")
-        for label, value in (
-            ("namespace", self.namespace),
-            ("service account", self.service_account),
-            ("root volume claim", self.root_volume_claim),
-        ):
+        for label, value in (("namespace", self.namespace),
+                             ("service account", self.service_account),
+                             ("root volume claim", self.root_volume_claim)):
             pattern = _DNS_LABEL if label == "namespace" else _DNS_SUBDOMAIN
             if value is not None and not pattern.fullmatch(value):
                 raise DefinitionError(
@@ -216,7 +213,7 @@ class CompileOptions:
         """A copy with the given fields replaced; None values are skipped (flags not given), and
         `beam_<field>` keys replace that field of `beam` (`beam_runner="flink"`)."""
         given = {k: v for k, v in changes.items() if v is not None}
-        beam = {k[len("beam_") :]: given.pop(k) for k in list(given) if k.startswith("beam_")}
+        beam = {k[len("beam_"):]: given.pop(k) for k in list(given) if k.startswith("beam_")}
         if beam:
             given["beam"] = dataclasses.replace(given.get("beam", self.beam), **beam)
         return dataclasses.replace(self, **given)

@@ -83,13 +83,8 @@ def _tolerations(
             raise DefinitionError(
                 f"{where}: toleration #{i + 1} tolerationSeconds must be a whole number."
             )
-        result.append(
-            {
-                k: (v if k == "tolerationSeconds" else str(v))
-                for k in _TOLERATION_FIELDS
-                if (v := tol.get(k)) is not None
-            }
-        )
+        result.append({k: (v if k == "tolerationSeconds" else str(v))
+                       for k in _TOLERATION_FIELDS if (v := tol.get(k)) is not None})
     # GPU node pools are usually tainted with the GPU resource key (GKE, AKS, the NVIDIA GPU
     # operator); tolerating it lets a GPU step land there without extra configuration.
     if gpu_vendor and not any(t.get("key") == gpu_vendor for t in result):

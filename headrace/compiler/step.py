@@ -84,7 +84,8 @@ def build_step(node: NodeIR, shared: Shared) -> Step:
         container["imagePullPolicy"] = options.image_pull_policy
     container["command"] = list(ENTRYPOINT)
     container["args"] = _args(node, shared, beam_args)
-    container["env"] = [{"name": IR_ENV, "value": IR_REFERENCE}, *shared.metadata.env, *common_env]
+    container["env"] = [{"name": IR_ENV, "value": IR_REFERENCE},
+                        *shared.metadata.env, *common_env]
     container["resources"] = place.resources
     if mounts:
         container["volumeMounts"] = mounts
@@ -106,23 +107,16 @@ def build_step(node: NodeIR, shared: Shared) -> Step:
         template["retryStrategy"] = shared.retry
     template["container"] = container
     if beam_mod.needs_worker_sidecar(beam_args, options.beam):
-        template["sidecars"] = [
-            beam_mod.worker_sidecar(
-                # The pool requests no GPU; an empty NVIDIA_VISIBLE_DEVICES keeps CUDA images (which
-                # default it to "all") from handing it the GPUs of the step's main container.
-                image=image,
-                beam=options.beam,
-                env=_common_env(options, gpus=0),
-                mounts=mounts,
-                pull_policy=options.image_pull_policy,
-            )
-        ]
+        template["sidecars"] = [beam_mod.worker_sidecar(
+            # The pool requests no GPU; an empty NVIDIA_VISIBLE_DEVICES keeps CUDA images (which
+            # default it to "all") from handing it the GPUs of the step's main container.
+            image=image, beam=options.beam, env=_common_env(options, gpus=0), mounts=mounts,
+            pull_policy=options.image_pull_policy,
+        )]
     if options.ui_metadata:
-        template["outputs"] = {
-            "artifacts": [
-                {"name": UI_METADATA_ARTIFACT, "path": options.ui_metadata_path, "optional": True}
-            ]
-        }
+        template["outputs"] = {"artifacts": [
+            {"name": UI_METADATA_ARTIFACT, "path": options.ui_metadata_path, "optional": True}
+        ]}
 
     task: dict[str, Any] = {"name": name, "template": name}
     if node.upstream:

@@ -31,8 +31,7 @@ def pipeline_root(ir: PipelineIR, options: CompileOptions) -> Root:
     """`--pipeline-root`, else the IR's root if it is an object-store URI, else the base
     manifests' claim path (an IR path is where the pipeline ran locally)."""
     root = options.pipeline_root or (
-        ir.root if ir.root and "://" in ir.root else cluster.PIPELINE_ROOT
-    )
+        ir.root if ir.root and "://" in ir.root else cluster.PIPELINE_ROOT)
     fix = (
         "pass an object-store URI (--pipeline-root=gs://bucket/path) or an absolute path on a "
         "PersistentVolumeClaim (--pipeline-root=/mnt/pipelines --root-pvc=CLAIM)"
@@ -58,10 +57,8 @@ def pipeline_root(ir: PipelineIR, options: CompileOptions) -> Root:
     path = posixpath.normpath(root)
     return Root(
         path=path,
-        volume={
-            "name": ROOT_VOLUME,
-            "persistentVolumeClaim": {"claimName": options.root_volume_claim},
-        },
+        volume={"name": ROOT_VOLUME,
+                "persistentVolumeClaim": {"claimName": options.root_volume_claim}},
         mount={"name": ROOT_VOLUME, "mountPath": path},
     )
 

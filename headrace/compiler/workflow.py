@@ -80,12 +80,8 @@ def build_workflow(ir: PipelineIR, ir_json: str, options: CompileOptions) -> dic
     if shared.root.volume:
         spec["volumes"] = [shared.root.volume]
     spec["templates"] = [_dag(steps), *(s.template for s in steps)]
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Workflow",
-        "metadata": meta,
-        "spec": spec,
-    }
+    return {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
+            "metadata": meta, "spec": spec}
 
 
 def _task_keys(ir: PipelineIR) -> list[str]:

@@ -27,11 +27,8 @@ def read_workflow(path: str | Path) -> tuple[str, dict[str, Any]]:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise DeployError(f"{path} is not YAML: {exc}") from exc
-    if not (
-        isinstance(doc, dict)
-        and doc.get("kind") == "Workflow"
-        and doc.get("apiVersion") == "argoproj.io/v1alpha1"
-    ):
+    if not (isinstance(doc, dict) and doc.get("kind") == "Workflow"
+            and doc.get("apiVersion") == "argoproj.io/v1alpha1"):
         raise DeployError(
             f"{path} is not an Argo Workflow (kind Workflow, apiVersion argoproj.io/v1alpha1); "
             f"compile one with `headrace compile PIPELINE.py -o {path.name}`."

@@ -30,12 +30,8 @@ def _string(text: str) -> str:
     cached = _plain_cache.get(text)
     if cached is not None:
         return cached
-    if (
-        _PLAIN.fullmatch(text)
-        and not _SPECIAL.fullmatch(text)
-        and ": " not in text
-        and not text.endswith((":", " "))
-    ):
+    if (_PLAIN.fullmatch(text) and not _SPECIAL.fullmatch(text) and ": " not in text
+            and not text.endswith((":", " "))):
         out = text
     elif _PRINTABLE.fullmatch(text) and not _UNSAFE.search(text):
         out = "'" + text.replace("'", "''") + "'"

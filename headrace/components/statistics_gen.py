@@ -106,10 +106,8 @@ def _type_empty_features(stats: Any, column_types: dict[str, str]) -> bool:
     """
     from tensorflow_metadata.proto.v0 import statistics_pb2
 
-    kinds = {
-        "int": statistics_pb2.FeatureNameStatistics.INT,
-        "float": statistics_pb2.FeatureNameStatistics.FLOAT,
-    }
+    kinds = {"int": statistics_pb2.FeatureNameStatistics.INT,
+             "float": statistics_pb2.FeatureNameStatistics.FLOAT}
     changed = False
     for feature in stats.features:
         kind = kinds.get(column_types.get(".".join(feature.path.step) or feature.name))

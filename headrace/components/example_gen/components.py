@@ -60,14 +60,8 @@ def CsvExampleGen(
     string); empty cells are missing values; quoted and multi-line fields are read as CSV."""
     CsvFormat(delimiter=delimiter, quote_char=quote_char)  # checked now
     return _node(
-        _csv_example_gen,
-        "CsvExampleGen",
-        input_base,
-        input_config,
-        output_config,
-        range_config,
-        partition_feature_name,
-        engine_options,
+        _csv_example_gen, "CsvExampleGen", input_base, input_config, output_config,
+        range_config, partition_feature_name, engine_options,
         extra={"delimiter": delimiter, "quote_char": quote_char},
     )
 
@@ -91,15 +85,8 @@ def ImportExampleGen(
             f"ImportExampleGen: compression={compression!r}; use 'auto', 'gzip' or 'none'."
         ) from None
     return _node(
-        _import_example_gen,
-        "ImportExampleGen",
-        input_base,
-        input_config,
-        output_config,
-        range_config,
-        partition_feature_name,
-        engine_options,
-        extra={"compression": compression},
+        _import_example_gen, "ImportExampleGen", input_base, input_config, output_config,
+        range_config, partition_feature_name, engine_options, extra={"compression": compression},
     )
 
 
@@ -114,15 +101,8 @@ def ParquetExampleGen(
 ) -> Any:
     """Parquet files -> an `Examples` artifact (list columns become multi-valued features)."""
     return _node(
-        _parquet_example_gen,
-        "ParquetExampleGen",
-        input_base,
-        input_config,
-        output_config,
-        range_config,
-        partition_feature_name,
-        engine_options,
-        extra={},
+        _parquet_example_gen, "ParquetExampleGen", input_base, input_config, output_config,
+        range_config, partition_feature_name, engine_options, extra={},
     )
 
 
@@ -146,24 +126,14 @@ def FileBasedExampleGen(
     from headrace.components.module_file import load_user_function
 
     load_user_function(  # fail at definition time if the function cannot be found
-        component="FileBasedExampleGen",
-        function="read_fn",
-        module_file=module_file,
+        component="FileBasedExampleGen", function="read_fn", module_file=module_file,
         function_path=read_fn,
     )
     return _node(
-        _file_based_example_gen,
-        "FileBasedExampleGen",
-        input_base,
-        input_config,
-        output_config,
-        range_config,
-        partition_feature_name,
-        engine_options,
-        extra={
-            "module_file": os.path.abspath(module_file) if module_file else None,
-            "read_fn": read_fn,
-        },
+        _file_based_example_gen, "FileBasedExampleGen", input_base, input_config, output_config,
+        range_config, partition_feature_name, engine_options,
+        extra={"module_file": os.path.abspath(module_file) if module_file else None,
+               "read_fn": read_fn},
     )
 
 
@@ -247,9 +217,7 @@ def _file_based_example_gen(
     from headrace.components.module_file import load_user_function
 
     fn = load_user_function(
-        component="FileBasedExampleGen",
-        function="read_fn",
-        module_file=module_file,
+        component="FileBasedExampleGen", function="read_fn", module_file=module_file,
         function_path=read_fn,
     )
     _run(custom_to_examples, examples, locals(), context, read_fn=fn)
@@ -268,9 +236,8 @@ def _run(convert: Any, examples: Any, p: dict[str, Any], context: Any, **kwargs:
             buckets=tuple((n, b) for n, b in buckets),
             partition_feature=p["partition_feature_name"],
         )
-    span_range = (
-        SpanRange(start=p["span_range"][0], end=p["span_range"][1]) if p["span_range"] else None
-    )
+    span_range = SpanRange(start=p["span_range"][0], end=p["span_range"][1]) \
+        if p["span_range"] else None
     options = EngineOptions(**(p["engine_options"] or {}), beam_args=tuple(context.beam_args))
     result: ExampleGenResult = convert(
         inputs, examples.uri, splits=splits, span_range=span_range, options=options, **kwargs

@@ -188,11 +188,8 @@ def classify(column: pa.Array, current: ColumnType) -> ColumnType:
     # builds an error message), and most columns that are not numbers say so in their first
     # value. Python's parsers accept at least what Arrow's do, so this never rules out too much.
     first = next(v for v in column if v.is_valid).as_py().strip()
-    if (
-        current in (ColumnType.UNKNOWN, ColumnType.INT)
-        and _python_parses(first, int)
-        and _parses_as(column, pa.int64())
-    ):
+    if (current in (ColumnType.UNKNOWN, ColumnType.INT) and _python_parses(first, int)
+            and _parses_as(column, pa.int64())):
         return current.join(ColumnType.INT)
     if _python_parses(first, float) and _parses_as(column, pa.float64()):
         return current.join(ColumnType.FLOAT)
