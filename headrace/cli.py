@@ -6,7 +6,7 @@ import dataclasses
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
@@ -206,38 +206,80 @@ def _open(root: str | None, metadata: str | None) -> Any:
 @click.option("--pipeline", help="Only runs of this pipeline.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def runs_list(root: str | None, metadata: str | None, pipeline: str | None, as_json: bool) -> None:
-    """List runs, newest first."""
+    """List runs, newest first; an incomplete run says which nodes did not finish."""
+    from headrace.runner.report.model import run_view
+
     store = _open(root, metadata)
     found = [store.get_run(r.run_id) for r in store.list_runs(pipeline)]
+    where = _where(root, metadata)
     rows = []
     for r in found:
         states = [e.state for e in r.executions]
+        view = run_view(r, str(store.url))
+        unfinished = [n for n in view.nodes if n.state not in _DONE_VIEW_STATES]
         rows.append(
             {
                 "run_id": r.run_id,
                 "pipeline": r.pipeline,
                 "created_ms": r.created_ms,
+                "status": view.status,
                 "executions": len(states),
                 "complete": states.count("COMPLETE"),
                 "cached": states.count("CACHED"),
                 "failed": states.count("FAILED"),
+                "running": states.count("RUNNING"),
+                "canceled": states.count("CANCELED"),
+                "unfinished_nodes": {n.id: n.state for n in unfinished},
+                "resume": f"headrace run PIPELINE_FILE --resume {r.run_id}{where}"
+                if unfinished
+                else "",
             }
         )
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    table = Table("run id", "pipeline", "created", "executed", "cached", "failed")
-    table.columns[0].no_wrap = True
-    for row in rows:
-        table.add_row(
+    headers = ("run id", "pipeline", "created", "status", "executed", "cached", "unfinished")
+    lines = [
+        (
             row["run_id"],
             row["pipeline"],
             _time(row["created_ms"]),
+            row["status"],
             str(row["complete"]),
             str(row["cached"]),
-            str(row["failed"]),
+            ", ".join(f"{n} ({s})" for n, s in row["unfinished_nodes"].items()) or "-",
         )
-    console.print(table)
+        for row in rows
+    ]
+    _print_table(headers, lines)
+    if any(row["resume"] for row in rows):
+        console.print(
+            f"Resume an unfinished run: headrace run PIPELINE_FILE --resume RUN_ID{where}"
+        )
+
+
+# A node of a run that needs nothing more (report model states).
+_DONE_VIEW_STATES = ("complete", "cached", "resolved")
+
+
+def _where(root: str | None, metadata: str | None) -> str:
+    """The store options to repeat in a printed command."""
+    return (f" --root {root}" if root else "") + (f" --metadata {metadata}" if metadata else "")
+
+
+def _print_table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
+    """A table on a terminal; plain space-aligned columns, never cut, when piped (for grep,
+    awk and files: a terminal's 80-column box would truncate ids and paths)."""
+    if console.is_terminal:
+        table = Table(*headers)
+        table.columns[0].no_wrap = True
+        for line in rows:
+            table.add_row(*line)
+        console.print(table)
+        return
+    widths = [max(len(x) for x in column) for column in zip(headers, *rows, strict=True)]
+    for line in (headers, *rows):
+        click.echo("  ".join(x.ljust(w) for x, w in zip(line, widths, strict=True)).rstrip())
 
 
 @runs.command("show")
@@ -284,19 +326,41 @@ def runs_show(run_id: str, root: str | None, metadata: str | None, as_json: bool
             )
         )
         return
+    from headrace.runner.report.model import run_view
+
+    view = run_view(record, str(store.url))
+    unfinished = [n for n in view.nodes if n.state not in _DONE_VIEW_STATES]
     console.print(
         f"Run [bold]{record.run_id}[/bold] of [bold]{record.pipeline}[/bold], "
-        f"started {_time(record.created_ms)}"
+        f"started {_time(record.created_ms)}: {view.status}"
     )
-    table = Table("node", "execution", "state", "seconds", "outputs")
-    table.columns[4].overflow = "fold"
-    for e in executions:
-        state = e["state"] + (f" (from {e['cached_from']})" if e["cached_from"] else "")
-        uris = "\n".join(f"{p}: {a['uri']}" for p, arts in e["outputs"].items() for a in arts)
-        table.add_row(
-            e["node_id"], str(e["execution_id"]), state, f"{e['seconds']:.2f}", uris or e["error"]
+    if not console.is_terminal:
+        lines = []
+        for e in executions:
+            state = e["state"] + (f" (from {e['cached_from']})" if e["cached_from"] else "")
+            uris = "; ".join(f"{p}: {a['uri']}" for p, arts in e["outputs"].items() for a in arts)
+            lines.append(
+                (e["node_id"], str(e["execution_id"]), state, f"{e['seconds']:.2f}",
+                 uris or e["error"] or "-")
+            )
+        _print_table(("node", "execution", "state", "seconds", "outputs"), lines)
+    else:
+        table = Table("node", "execution", "state", "seconds", "outputs")
+        table.columns[4].overflow = "fold"
+        for e in executions:
+            state = e["state"] + (f" (from {e['cached_from']})" if e["cached_from"] else "")
+            uris = "\n".join(f"{p}: {a['uri']}" for p, arts in e["outputs"].items() for a in arts)
+            table.add_row(
+                e["node_id"], str(e["execution_id"]), state, f"{e['seconds']:.2f}",
+                uris or e["error"],
+            )
+        console.print(table)
+    if unfinished:
+        console.print("Unfinished: " + ", ".join(f"{n.id} ({n.outcome})" for n in unfinished))
+        console.print(
+            f"Resume it: headrace run PIPELINE_FILE --resume {record.run_id}"
+            f"{_where(root, metadata)}"
         )
-    console.print(table)
 
 
 @runs.command("report")

@@ -35,6 +35,19 @@ def _wait_for_produce(root, proc, count=1):
         time.sleep(0.05)
 
 
+def _wait_for_second_execution(url, proc):
+    store = open_store(url)
+    deadline = time.time() + 90
+    while len(store.find_running("demo", "produce", _produce_key(store))) < 2:
+        assert proc.poll() is None and time.time() < deadline, proc.communicate()[0]
+        time.sleep(0.1)
+
+
+def _produce_key(store):
+    [run] = store.list_runs("demo")[-1:]
+    return store.get_run(run.run_id).executions[0].cache_key
+
+
 def _executions(url):
     store = open_store(url)
     runs = sorted(store.list_runs("demo"), key=lambda r: r.created_ms)
@@ -45,9 +58,13 @@ def _executions(url):
 def test_the_second_run_waits_and_reuses_instead_of_computing_again(tmp_path, backend, request):
     url = request.getfixturevalue(f"{backend}_url")
     root = str(tmp_path / "root")
-    first = _run(root, url, HEADRACE_DEMO_SLEEP="3")
-    _wait_for_produce(root, first)  # the first run's `produce` is half way
-    second = _run(root, url, HEADRACE_DEMO_SLEEP="3")
+    hold = tmp_path / "hold"
+    hold.touch()
+    first = _run(root, url, HEADRACE_DEMO_HOLD=str(hold))
+    _wait_for_produce(root, first)  # the first run's `produce` is half way, held there
+    second = _run(root, url)
+    _wait_for_second_execution(url, second)  # it is recorded, and so waiting
+    hold.unlink()
     out_second = second.communicate(timeout=180)[0]
     out_first = first.communicate(timeout=180)[0]
     assert first.returncode == 0, out_first
