@@ -149,7 +149,23 @@ def run(
             f"Run [bold]{resume or '(new)'}[/bold] of pipeline [bold]{ir.name}[/bold]: "
             f"{len(ir.nodes)} nodes, root {ir.root}"
         )
-        summary = runner.run(ir, root=ir.root or root, run_id=resume, runtime_values=runtime)
+        from headrace.runner.local import StopNow, new_run_id
+
+        run_id = resume or new_run_id(ir.name)
+        try:
+            summary = runner.run(
+                ir, root=ir.root or root, run_id=run_id, runtime_values=runtime
+            )
+        except StopNow:
+            err.print(
+                f"[red]Stopped[/red] at a second Ctrl-C: the nodes in flight are recorded "
+                f"CANCELED. Resume with:\n  {_again(pipeline_file, run_id, root, metadata)}"
+            )
+            sys.stdout.flush()
+            sys.stderr.flush()
+            # Now: in-process nodes run in threads that cannot be stopped, and a normal exit
+            # would wait for them.
+            os._exit(130)
     except HeadraceError as exc:
         _fail(str(exc), _exit_code(exc))
     from headrace.runner.progress import print_summary
@@ -161,13 +177,24 @@ def run(
     console.print(
         f"One page for this run: headrace runs report {summary.run_id} -o report.html{where}"
     )
-    if not summary.ok:
-        again = f"headrace run {pipeline_file} --resume {summary.run_id}{where}"
+    again = _again(pipeline_file, summary.run_id, root, metadata)
+    if summary.failed:
         err.print(
             f"[red]{RunFailed.__name__}:[/red] node(s) "
             f"{', '.join(summary.failed)} failed. Resume with:\n  {again}"
         )
         sys.exit(1)
+    if not summary.ok:
+        what = f"{', '.join(summary.not_run)} did not run" if summary.not_run else "it ended"
+        err.print(f"[yellow]Interrupted[/yellow]: {what}. Resume with:\n  {again}")
+        sys.exit(130)
+
+
+def _again(pipeline_file: str, run_id: str, root: str | None, metadata: str | None) -> str:
+    where = (f" --root {root}" if root and root != DEFAULT_ROOT else "") + (
+        f" --metadata {metadata}" if metadata else ""
+    )
+    return f"headrace run {pipeline_file} --resume {run_id}{where}"
 
 
 def _exit_code(exc: HeadraceError) -> int:

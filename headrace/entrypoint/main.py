@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -20,6 +21,7 @@ from headrace.errors import (
 )
 from headrace.ir import PipelineIR
 from headrace.launcher import LaunchResult, exit_codes, launch, record_run_graph
+from headrace.launcher.interrupts import Terminated, die_with_parent, raise_on_sigterm
 from headrace.metadata import default_url, open_store
 
 # argparse rather than click: this runs in every container step and must start fast with
@@ -58,7 +60,9 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     args = _parser().parse_args(argv)
+    raise_on_sigterm()  # a deleted pod or a stopping parent: the execution ends CANCELED
     try:
+        die_with_parent()  # a local runner's node process ends with that runner
         ir = _load_ir(args)
         if args.beam_arg:
             node = ir.node(args.node)
@@ -102,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     except MetadataError as exc:
         print(f"headrace: metadata failure (retryable): {exc}", file=sys.stderr)
         return exit_codes.INFRA_ERROR
+    except Terminated as exc:
+        with contextlib.suppress(OSError):  # stderr may be a pipe to a parent that is gone
+            print(f"headrace: node {args.node!r} {exc}; recorded CANCELED", file=sys.stderr)
+        return exit_codes.TERMINATED
     except (HeadraceError, Exception):
         traceback.print_exc()
         return 1

@@ -19,7 +19,7 @@ from typing import Any
 from headrace.dsl.component import Component
 from headrace.dsl.context import ExecutionContext
 from headrace.ir import PipelineIR, merge_beam_args
-from headrace.launcher import container, driver, inflight, resolver
+from headrace.launcher import container, driver, inflight, interrupts, resolver
 from headrace.launcher.executor import load_component, run_executor
 from headrace.launcher.publisher import publish
 from headrace.launcher.summary import remove_summary, write_summary
@@ -231,8 +231,11 @@ def launch(
         beat.stop()
         # Also on KeyboardInterrupt: record why, and leave nothing behind that looks like a result.
         error = f"{exc}\n{getattr(exc, 'user_traceback', '') or repr(exc)}"
+        # Stopped from outside (Ctrl-C, SIGTERM): CANCELED, as a resume would mark it; the node
+        # did not fail.
+        state = CANCELED if interrupts.is_interrupt(exc) else FAILED
         with contextlib.suppress(Exception):  # the store may be what failed; keep the original
-            store.finish(execution_id, FAILED, error)
+            store.finish(execution_id, state, error)
         _remove_outputs(root, ir.name, node, execution_id)
         raise
     finally:

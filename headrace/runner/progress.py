@@ -46,6 +46,9 @@ class ConsoleReporter:
                 f"[dim]({result.cache_reason})[/dim]"
             )
 
+    def note(self, text: str) -> None:
+        self._say(f"[yellow]{text}[/yellow]")
+
     def node_failed(self, node_id: str, error: BaseException) -> None:
         self._say(f"  [red]✗[/red] {node_id} failed: {error}")
         detail = getattr(error, "user_traceback", "")
