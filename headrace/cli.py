@@ -200,10 +200,12 @@ def _again(pipeline_file: str, run_id: str, root: str | None, metadata: str | No
 def _exit_code(exc: HeadraceError) -> int:
     """A metadata store that cannot be reached exits as a cluster step does (a retry may help:
     scripts and schedulers can act on it); any other error as a usage error."""
-    from headrace.errors import MetadataAccessDenied, MetadataError
+    from headrace.errors import MetadataAccessDenied, MetadataError, StorageError
     from headrace.launcher import exit_codes
 
     if isinstance(exc, MetadataError) and not isinstance(exc, MetadataAccessDenied):
+        return exit_codes.INFRA_ERROR
+    if isinstance(exc, StorageError):
         return exit_codes.INFRA_ERROR
     return 2
 

@@ -17,6 +17,8 @@ HeadraceError
 │   └── DataError          bad data or artifact contents (components.data_errors)
 │       ├── AnomaliesFoundError  ExampleValidator(fail_on_anomalies=True) found anomalies
 │       └── ExampleGenError      bad ExampleGen input: names the file, the line and the fix
+├── StorageError           the pipeline root's file system is full or read-only
+│                          (infrastructure: a retry may help once there is room)
 ├── DeployError            uploading to KFP or submitting to Argo failed (compiler)
 ├── ReportError            a run report cannot be made (unknown run) or written (the path)
 └── RunFailed              a run stopped because a node failed (names it and how to resume)
@@ -67,6 +69,10 @@ class UserCodeError(ExecutionError):
 
 class InputResolutionError(ExecutionError):
     """An input could not be resolved from the outputs recorded for this run."""
+
+
+class StorageError(HeadraceError):
+    """The pipeline root cannot be written: no space left, over quota, or read-only."""
 
 
 class ReportError(HeadraceError):

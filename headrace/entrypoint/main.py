@@ -18,6 +18,7 @@ from headrace.errors import (
     MetadataAccessDenied,
     MetadataError,
     PipelineFileError,
+    StorageError,
 )
 from headrace.ir import PipelineIR
 from headrace.launcher import LaunchResult, exit_codes, launch, record_run_graph
@@ -100,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"headrace: node {args.node!r} failed: {exc}", file=sys.stderr)
         print(getattr(exc, "user_traceback", ""), file=sys.stderr)
         return exit_codes.USER_ERROR
+    except StorageError as exc:  # a full or read-only disk: retried once there is room
+        print(f"headrace: node {args.node!r}: {exc}", file=sys.stderr)
+        return exit_codes.INFRA_ERROR
     except MetadataAccessDenied as exc:  # a wrong password stays wrong: no retry
         print(f"headrace: metadata access refused: {exc}", file=sys.stderr)
         return exit_codes.USER_ERROR

@@ -79,6 +79,14 @@ class Store:
                 # long. Every closure reads self._raw when called, so a retry uses the new one.
                 return retrying(attempt, seconds=retry_seconds(), reconnecting=True)
             except mlmd_errors.StatusError as exc:
+                if "readonly database" in str(exc):
+                    # MLMD's text is the failed SQL with a protobuf dump: say what it means.
+                    raise MetadataError(
+                        f"The metadata store {self.url} is read-only ({what} needs to write "
+                        f"it): its file or directory is on a read-only mount or not writable "
+                        f"by this user. Its records are intact and readable (`headrace runs "
+                        f"list`); to run, give a writable --root or --metadata."
+                    ) from exc
                 raise MetadataError(f"Metadata store {self.url}: {what} failed: {exc}") from exc
 
     # --- types and contexts: get-or-create, safe when many processes do it at once ----------

@@ -18,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from headrace.errors import ExecutionError, HeadraceError
+from headrace.errors import ExecutionError, HeadraceError, StorageError
 from headrace.ir import PipelineIR
 from headrace.launcher import (
     CACHED,
@@ -112,6 +112,7 @@ class LocalRunner:
         failed: dict[str, BaseException] = {}
         pending = {n.id: set(n.upstream) for n in ir.nodes}
         running: dict[Future[LaunchResult], str] = {}
+        _check_writable(root)  # before anything is recorded
         if self.isolate:  # written once, before any node process reads it
             _write_ir_file(ir, root, run_id)
         record_run_graph(self.store, ir, run_id)  # so a report draws nodes that never run
@@ -299,3 +300,18 @@ def _write_ir_file(ir: PipelineIR, root: str, run_id: str) -> None:
     with tempfile.NamedTemporaryFile("w", dir=os.path.dirname(path), delete=False) as f:
         f.write(ir.to_json())
     os.replace(f.name, path)
+
+
+def _check_writable(root: str) -> None:
+    """A root that cannot take a file fails the run before it records anything: a read-only
+    mount holding earlier runs is worth reading (`headrace runs list`), not a traceback."""
+    try:
+        os.makedirs(root, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=root, prefix=".headrace-write-check-"):
+            pass
+    except OSError as exc:
+        raise StorageError(
+            f"The pipeline root {root} cannot be written ({exc.strerror}): a run writes every "
+            f"node's outputs there. Run with a writable --root. The runs recorded there stay "
+            f"readable: `headrace runs list --root {root}`."
+        ) from exc
