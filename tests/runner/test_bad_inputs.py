@@ -15,7 +15,7 @@ import pytest
 from headrace import Pipeline
 from headrace.components import CsvExampleGen
 from headrace.ir import build
-from headrace.metadata import default_url, open_store
+from headrace.metadata import open_store
 from headrace.runner import LocalRunner
 
 DEMO = str(Path(__file__).parents[1] / "support" / "demo_pipeline.py")
@@ -62,7 +62,7 @@ def test_a_csv_with_a_header_and_no_rows_fails_at_example_gen_naming_the_file(
     summary = LocalRunner(store=store, metadata_url=sqlite_url).run(ir, root=str(tmp_path / "r"))
     [error] = summary.failed.values()
     assert str(error).startswith("Node 'CsvExampleGen': ExampleGen read 0 rows from ")
-    assert f"{data}/penguins.csv: the input has a header (or records) but no data rows" in str(error)
+    assert f"{data}/penguins.csv: the input has a header (or records) but no data" in str(error)
     [execution] = store.get_run(summary.run_id).executions
     assert execution.state == "FAILED" and execution.outputs == {}  # nothing published
     assert glob.glob(f"{tmp_path}/r/empty/CsvExampleGen/examples/*") == []
