@@ -165,3 +165,26 @@ def test_headrace_run_says_it_once_and_exits_retryable(tmp_path):
     assert done.returncode == exit_codes.INFRA_ERROR, done.stderr
     assert done.stderr.count("nothing accepts connections") == 1
     assert "Traceback" not in done.stderr and "mysql_native_password" not in done.stderr
+
+
+def test_a_server_that_refuses_this_host_is_named():
+    """MySQL greets a host it will not serve with an error packet (1130) instead of a
+    handshake; a real socket here sends exactly that."""
+    import threading
+
+    message = b"Host '10.1.2.3' is not allowed to connect to this MariaDB server"
+    payload = b"\xff" + (1130).to_bytes(2, "little") + message
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+
+        def greet():
+            conn, _ = server.accept()
+            with conn:
+                conn.sendall(len(payload).to_bytes(3, "little") + b"\x00" + payload)
+
+        threading.Thread(target=greet, daemon=True).start()
+        with pytest.raises(MetadataAccessDenied, match=r"refuses connections from this machine "
+                           r"\(1130: Host '10\.1\.2\.3' is not allowed"):
+            open_store(f"mysql://headrace@127.0.0.1:{port}/headrace_x")
