@@ -2,8 +2,8 @@
 its own process as `headrace run` would; errors, p50/p95 orchestration overhead per node, and the
 MLMD row counts checked exact.
 
-    HEADRACE_MYSQL_PASSWORD=headrace-test uv run python benchmarks/load.py [--small 20] [--penguin 4]
-        [--mysql headrace@127.0.0.1:3306]
+    HEADRACE_MYSQL_PASSWORD=headrace-test uv run python benchmarks/load.py \
+        [--small 20] [--penguin 4] [--mysql headrace@127.0.0.1:3306]
 
 Needs the MariaDB/MySQL server and user of scripts/setup-mysql.sh; makes (and drops) databases
 named headrace_load_*. Not part of CI: the figures go in the closing note of issue 18.
@@ -191,7 +191,12 @@ def phase(kind: str, runs: int, address: str, workdir: str) -> bool:
             overhead = node["seconds"] - node["work"]
             by_outcome.setdefault(node["outcome"], []).append(overhead)
     for outcome, values in sorted(by_outcome.items()):
-        what = "overhead" if kind == "small" or outcome != "executed" else "wall (work included)"
+        if kind == "small" or outcome == "resolved":
+            what = "overhead"
+        elif outcome == "cached":  # served by another run's execution, mostly after waiting
+            what = "launch time (waiting for the run computing it included)"
+        else:
+            what = "wall (work included)"
         print(f"  {outcome:9s} nodes: {len(values):3d}, {what} per node {_percentiles(values)}")
     if results:
         walls = [r["wall"] for r in results]
