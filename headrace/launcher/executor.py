@@ -65,25 +65,27 @@ def run_executor(
         # A component raising one of ours (e.g. a data error) already says what to do.
         raise UserCodeError(f"Node {node.id!r}: {exc}", traceback.format_exc()) from exc
     except OSError as exc:
-        if exc.errno in _STORAGE_ERRNOS:
-            raise _storage_error(node, exc, outputs, context) from exc
+        if exc.errno in STORAGE_ERRNOS:
+            raise storage_error(node, exc, outputs, context) from exc
         raise _user_error(node, exc) from exc
     except Exception as exc:
         raise _user_error(node, exc) from exc
 
 
 # The disk, not the code: a full file system, a quota, a read-only mount.
-_STORAGE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+STORAGE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 
 
-def _storage_error(
+def storage_error(
     node: NodeIR,
     exc: OSError,
     outputs: Mapping[str, list[Artifact]],
-    context: ExecutionContext,
+    context: ExecutionContext | None,
+    root: str = "",
 ) -> StorageError:
+    """What a full or read-only disk under a node means, where, and what to do."""
     uris = [a.uri for arts in outputs.values() for a in arts]
-    where = exc.filename or (uris[0] if uris else context.pipeline_root)
+    where = str(exc.filename or (uris[0] if uris else context.pipeline_root if context else root))
     try:
         usage = shutil.disk_usage(os.path.dirname(where) if not os.path.isdir(where) else where)
         room = f" ({usage.free / 2**20:.1f} MiB free of {usage.total / 2**20:.1f} MiB there)"

@@ -20,7 +20,7 @@ from headrace.dsl.component import Component
 from headrace.dsl.context import ExecutionContext
 from headrace.ir import PipelineIR, merge_beam_args
 from headrace.launcher import container, driver, inflight, interrupts, resolver
-from headrace.launcher.executor import load_component, run_executor
+from headrace.launcher.executor import STORAGE_ERRNOS, load_component, run_executor, storage_error
 from headrace.launcher.publisher import publish
 from headrace.launcher.summary import remove_summary, write_summary
 from headrace.metadata import CANCELED, DONE_STATES, FAILED, RUNNING, NodeExecution, Store
@@ -200,7 +200,12 @@ def launch(
     temp_dir = tempfile.mkdtemp(prefix=f"headrace-{node_id}-")
     try:
         for artifacts in outputs.values():
-            os.makedirs(artifacts[0].uri, exist_ok=True)
+            try:
+                os.makedirs(artifacts[0].uri, exist_ok=True)
+            except OSError as exc:
+                if exc.errno not in STORAGE_ERRNOS:
+                    raise
+                raise storage_error(node, exc, outputs, context=None, root=root) from exc
         context = ExecutionContext(
             pipeline=ir.name,
             pipeline_root=root,
