@@ -7,7 +7,7 @@ import dataclasses
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
@@ -38,7 +38,14 @@ def _quiet_libraries() -> None:
     import logging
     import warnings
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # read when TensorFlow loads
+    # Read when TensorFlow loads. 3, not 2: on a CPU machine TF's CUDA plugins log "Unable to
+    # register cuDNN/cuFFT/cuBLAS factory" at ERROR level on every import, and they are noise.
+    # (TensorFlow's real errors still reach the user as Python exceptions; -v shows them all.)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # The same for the node processes of `--isolate` and container steps run from here.
+    os.environ.setdefault(
+        "PYTHONWARNINGS", "ignore::FutureWarning,ignore::DeprecationWarning"
+    )
     for category in (FutureWarning, DeprecationWarning, PendingDeprecationWarning):
         warnings.filterwarnings("ignore", category=category)
     for name in ("tensorflow", "apache_beam", "absl"):
@@ -168,9 +175,25 @@ def run(
                 f"Run [bold]{resume or '(new)'}[/bold] of pipeline [bold]{ir.name}[/bold]: "
                 f"{len(ir.nodes)} nodes, root {ir.root}"
             )
-            summary = runner.run(ir, root=ir.root or root, run_id=resume, runtime_values=runtime)
+            from headrace.runner.local import StopNow, new_run_id
+
+            run_id = resume or new_run_id(ir.name)
+            try:
+                summary = runner.run(
+                    ir, root=ir.root or root, run_id=run_id, runtime_values=runtime
+                )
+            except StopNow:
+                err.print(
+                    f"[red]Stopped[/red] at a second Ctrl-C: the nodes in flight are recorded "
+                    f"CANCELED. Resume with:\n  {_again(pipeline_file, run_id, root, metadata)}"
+                )
+                sys.stdout.flush()
+                sys.stderr.flush()
+                # Now: in-process nodes run in threads that cannot be stopped, and a normal exit
+                # would wait for them.
+                os._exit(130)
     except HeadraceError as exc:
-        _fail(str(exc))
+        _fail(str(exc), _exit_code(exc))
     from headrace.runner.progress import print_summary
 
     print_summary(console, summary)
@@ -180,13 +203,37 @@ def run(
     console.print(
         f"One page for this run: headrace runs report {summary.run_id} -o report.html{where}"
     )
-    if not summary.ok:
-        again = f"headrace run {pipeline_file} --resume {summary.run_id}{where}"
+    again = _again(pipeline_file, summary.run_id, root, metadata)
+    if summary.failed:
         err.print(
             f"[red]{RunFailed.__name__}:[/red] node(s) "
             f"{', '.join(summary.failed)} failed. Resume with:\n  {again}"
         )
         sys.exit(1)
+    if not summary.ok:
+        what = f"{', '.join(summary.not_run)} did not run" if summary.not_run else "it ended"
+        err.print(f"[yellow]Interrupted[/yellow]: {what}. Resume with:\n  {again}")
+        sys.exit(130)
+
+
+def _again(pipeline_file: str, run_id: str, root: str | None, metadata: str | None) -> str:
+    where = (f" --root {root}" if root and root != DEFAULT_ROOT else "") + (
+        f" --metadata {metadata}" if metadata else ""
+    )
+    return f"headrace run {pipeline_file} --resume {run_id}{where}"
+
+
+def _exit_code(exc: HeadraceError) -> int:
+    """A metadata store that cannot be reached exits as a cluster step does (a retry may help:
+    scripts and schedulers can act on it); any other error as a usage error."""
+    from headrace.errors import MetadataAccessDenied, MetadataError, StorageError
+    from headrace.launcher import exit_codes
+
+    if isinstance(exc, MetadataError) and not isinstance(exc, MetadataAccessDenied):
+        return exit_codes.INFRA_ERROR
+    if isinstance(exc, StorageError):
+        return exit_codes.INFRA_ERROR
+    return 2
 
 
 def _parse_param(text: str) -> tuple[str, Any]:
@@ -221,38 +268,80 @@ def _open(root: str | None, metadata: str | None) -> Any:
 @click.option("--pipeline", help="Only runs of this pipeline.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def runs_list(root: str | None, metadata: str | None, pipeline: str | None, as_json: bool) -> None:
-    """List runs, newest first."""
+    """List runs, newest first; an incomplete run says which nodes did not finish."""
+    from headrace.runner.report.model import run_view
+
     store = _open(root, metadata)
     found = [store.get_run(r.run_id) for r in store.list_runs(pipeline)]
+    where = _where(root, metadata)
     rows = []
     for r in found:
         states = [e.state for e in r.executions]
+        view = run_view(r, str(store.url))
+        unfinished = [n for n in view.nodes if n.state not in _DONE_VIEW_STATES]
         rows.append(
             {
                 "run_id": r.run_id,
                 "pipeline": r.pipeline,
                 "created_ms": r.created_ms,
+                "status": view.status,
                 "executions": len(states),
                 "complete": states.count("COMPLETE"),
                 "cached": states.count("CACHED"),
                 "failed": states.count("FAILED"),
+                "running": states.count("RUNNING"),
+                "canceled": states.count("CANCELED"),
+                "unfinished_nodes": {n.id: n.state for n in unfinished},
+                "resume": f"headrace run PIPELINE_FILE --resume {r.run_id}{where}"
+                if unfinished
+                else "",
             }
         )
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    table = Table("run id", "pipeline", "created", "executed", "cached", "failed")
-    table.columns[0].no_wrap = True
-    for row in rows:
-        table.add_row(
+    headers = ("run id", "pipeline", "created", "status", "executed", "cached", "unfinished")
+    lines = [
+        (
             row["run_id"],
             row["pipeline"],
             _time(row["created_ms"]),
+            row["status"],
             str(row["complete"]),
             str(row["cached"]),
-            str(row["failed"]),
+            ", ".join(f"{n} ({s})" for n, s in row["unfinished_nodes"].items()) or "-",
         )
-    console.print(table)
+        for row in rows
+    ]
+    _print_table(headers, lines)
+    if any(row["resume"] for row in rows):
+        console.print(
+            f"Resume an unfinished run: headrace run PIPELINE_FILE --resume RUN_ID{where}"
+        )
+
+
+# A node of a run that needs nothing more (report model states).
+_DONE_VIEW_STATES = ("complete", "cached", "resolved")
+
+
+def _where(root: str | None, metadata: str | None) -> str:
+    """The store options to repeat in a printed command."""
+    return (f" --root {root}" if root else "") + (f" --metadata {metadata}" if metadata else "")
+
+
+def _print_table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
+    """A table on a terminal; plain space-aligned columns, never cut, when piped (for grep,
+    awk and files: a terminal's 80-column box would truncate ids and paths)."""
+    if console.is_terminal:
+        table = Table(*headers)
+        table.columns[0].no_wrap = True
+        for line in rows:
+            table.add_row(*line)
+        console.print(table)
+        return
+    widths = [max(len(x) for x in column) for column in zip(headers, *rows, strict=True)]
+    for line in (headers, *rows):
+        click.echo("  ".join(x.ljust(w) for x, w in zip(line, widths, strict=True)).rstrip())
 
 
 @runs.command("show")
@@ -299,19 +388,41 @@ def runs_show(run_id: str, root: str | None, metadata: str | None, as_json: bool
             )
         )
         return
+    from headrace.runner.report.model import run_view
+
+    view = run_view(record, str(store.url))
+    unfinished = [n for n in view.nodes if n.state not in _DONE_VIEW_STATES]
     console.print(
         f"Run [bold]{record.run_id}[/bold] of [bold]{record.pipeline}[/bold], "
-        f"started {_time(record.created_ms)}"
+        f"started {_time(record.created_ms)}: {view.status}"
     )
-    table = Table("node", "execution", "state", "seconds", "outputs")
-    table.columns[4].overflow = "fold"
-    for e in executions:
-        state = e["state"] + (f" (from {e['cached_from']})" if e["cached_from"] else "")
-        uris = "\n".join(f"{p}: {a['uri']}" for p, arts in e["outputs"].items() for a in arts)
-        table.add_row(
-            e["node_id"], str(e["execution_id"]), state, f"{e['seconds']:.2f}", uris or e["error"]
+    if not console.is_terminal:
+        lines = []
+        for e in executions:
+            state = e["state"] + (f" (from {e['cached_from']})" if e["cached_from"] else "")
+            uris = "; ".join(f"{p}: {a['uri']}" for p, arts in e["outputs"].items() for a in arts)
+            lines.append(
+                (e["node_id"], str(e["execution_id"]), state, f"{e['seconds']:.2f}",
+                 uris or e["error"] or "-")
+            )
+        _print_table(("node", "execution", "state", "seconds", "outputs"), lines)
+    else:
+        table = Table("node", "execution", "state", "seconds", "outputs")
+        table.columns[4].overflow = "fold"
+        for e in executions:
+            state = e["state"] + (f" (from {e['cached_from']})" if e["cached_from"] else "")
+            uris = "\n".join(f"{p}: {a['uri']}" for p, arts in e["outputs"].items() for a in arts)
+            table.add_row(
+                e["node_id"], str(e["execution_id"]), state, f"{e['seconds']:.2f}",
+                uris or e["error"],
+            )
+        console.print(table)
+    if unfinished:
+        console.print("Unfinished: " + ", ".join(f"{n.id} ({n.outcome})" for n in unfinished))
+        console.print(
+            f"Resume it: headrace run PIPELINE_FILE --resume {record.run_id}"
+            f"{_where(root, metadata)}"
         )
-    console.print(table)
 
 
 @runs.command("report")

@@ -10,6 +10,8 @@ HeadraceError
 ├── PipelineFileError      a pipeline file cannot be loaded or defines no pipeline
 ├── MetadataError          ML Metadata failed (infrastructure: a retry may help)
 │   └── MetadataConnectionError   the store cannot be reached or opened
+│       └── MetadataAccessDenied  the server answers but refuses the login or the database
+│                                 (configuration: a retry does not help)
 ├── ImageError             a container image cannot be named, built or pushed (says how to fix)
 ├── ExecutionError         a node could not run
 │   ├── UserCodeError      the component's own code raised (keeps the original traceback)
@@ -19,6 +21,8 @@ HeadraceError
 │   │   └── ExampleGenError      bad ExampleGen input: names the file, the line and the fix
 │   └── BeamJobError       a Beam job failed on its runner or could not reach it (names the
 │                          endpoint, the job and where its logs are)
+├── StorageError           the pipeline root's file system is full or read-only
+│                          (infrastructure: a retry may help once there is room)
 ├── BeamServerError        a Flink/Spark job server cannot be fetched, started or reached
 ├── DeployError            uploading to KFP or submitting to Argo failed (compiler)
 ├── ConformanceError       a file cannot be given to Argo's/KFP's own checks (compiler)
@@ -53,6 +57,10 @@ class MetadataConnectionError(MetadataError):
     """The metadata store cannot be reached or opened."""
 
 
+class MetadataAccessDenied(MetadataConnectionError):
+    """The metadata server answers but refuses this user, password, host or database."""
+
+
 class ImageError(HeadraceError):
     """A container image cannot be named, built or pushed (no Docker engine, no source tree)."""
 
@@ -79,6 +87,10 @@ class UserCodeError(ExecutionError):
 
 class InputResolutionError(ExecutionError):
     """An input could not be resolved from the outputs recorded for this run."""
+
+
+class StorageError(HeadraceError):
+    """The pipeline root cannot be written: no space left, over quota, or read-only."""
 
 
 class ReportError(HeadraceError):

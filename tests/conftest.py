@@ -10,6 +10,9 @@ import pytest
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 
+# A MariaDB server a test may stop and start (never the shared one): `private_mariadb`.
+pytest_plugins = ["tests.support.mariadb_server"]
+
 MYSQL_HOST = os.environ.get("HEADRACE_TEST_MYSQL_HOST", "127.0.0.1:3306")
 MYSQL_USER = os.environ.get("HEADRACE_TEST_MYSQL_USER", "headrace")
 os.environ.setdefault("HEADRACE_MYSQL_PASSWORD", "headrace-test")

@@ -133,3 +133,51 @@ def test_upload_and_submit_explain_unreachable_servers(tmp_path):
     )
     submit = CliRunner(env={"KUBECONFIG": str(kubeconfig)}).invoke(main, ["submit", str(out)])
     assert submit.exit_code == 2 and "ns" in submit.stderr
+
+
+def test_runs_list_shows_an_unfinished_run_and_pipes_plain_columns(tmp_path, monkeypatch):
+    root = str(tmp_path / "root")
+    flag = tmp_path / "fail"
+    flag.touch()
+    monkeypatch.setenv("HEADRACE_DEMO_FAIL", str(flag))
+    failed = CliRunner().invoke(main, ["run", DEMO, "--root", root])
+    assert failed.exit_code == 1
+    assert "3 of 4 nodes done (3 executed, 0 cached), 1 failed in" in failed.output
+    flag.unlink()
+    done = _invoke("run", DEMO, "--root", root)
+    assert "4 of 4 nodes done (1 executed, 3 cached) in" in done.output
+
+    listed = _invoke("runs", "list", "--root", root)  # CliRunner's output is not a terminal
+    lines = listed.output.splitlines()
+    assert lines[0].split() == ["run", "id", "pipeline", "created", "status", "executed",
+                                "cached", "unfinished"]
+    assert not any(c in listed.output for c in "┃│━─")  # no box drawing, nothing cut
+    newest, oldest = lines[1].split(), lines[2].split()
+    assert newest[0].startswith("demo-") and newest[4] == "succeeded" and newest[-1] == "-"
+    assert oldest[4] == "failed" and oldest[-2:] == ["train", "(failed)"]
+    assert f"Resume an unfinished run: headrace run PIPELINE_FILE --resume RUN_ID --root {root}" \
+        in listed.output
+
+    rows = json.loads(_invoke("runs", "list", "--root", root, "--json").output)
+    assert rows[1]["unfinished_nodes"] == {"train": "failed"} and rows[0]["unfinished_nodes"] == {}
+    resume = f"headrace run PIPELINE_FILE --resume {rows[1]['run_id']} --root {root}"
+    assert rows[1]["resume"] == resume
+    shown = _invoke("runs", "show", rows[1]["run_id"], "--root", root)
+    assert ": failed" in shown.output.splitlines()[0]
+    assert "Unfinished: train (failed" in shown.output
+    assert f"--resume {rows[1]['run_id']} --root {root}" in shown.output
+
+
+def test_a_node_left_running_shows_as_unfinished(tmp_path):
+    from headrace.metadata import NodeExecution, default_url, open_store
+
+    root = str(tmp_path / "root")
+    _invoke("run", DEMO, "--root", root)
+    store = open_store(default_url(root))
+    who = NodeExecution(pipeline="demo", run_id="demo-killed", node_id="produce",
+                        component="produce", cache_key="k")
+    store.start_execution(who, {})  # as a killed process leaves it
+    rows = json.loads(_invoke("runs", "list", "--root", root, "--json").output)
+    killed = next(r for r in rows if r["run_id"] == "demo-killed")
+    assert killed["status"] == "incomplete" and killed["unfinished_nodes"] == {"produce": "running"}
+    assert killed["running"] == 1

@@ -103,7 +103,9 @@ def _pusher_component(
     source = serving_model_path(model, component="Pusher")
     pushed = identical_latest_version(source, base)
     if pushed is not None:
-        pushed_model.properties["reason"] = f"already pushed as version {pushed.version}"
+        pushed_model.properties["reason"] = (
+            f"not pushed: already pushed as version {pushed.version}"
+        )
     else:
         pushed = push_directory(source, base)
     # A copy in the artifact too, as TFX keeps one: the PushedModel stands on its own.

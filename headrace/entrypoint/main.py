@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -14,11 +15,14 @@ from headrace.errors import (
     DefinitionError,
     ExecutionError,
     HeadraceError,
+    MetadataAccessDenied,
     MetadataError,
     PipelineFileError,
+    StorageError,
 )
 from headrace.ir import PipelineIR, decode_graph, step_ir
 from headrace.launcher import LaunchResult, exit_codes, launch, record_run_graph
+from headrace.launcher.interrupts import Terminated, die_with_parent, raise_on_sigterm
 from headrace.metadata import GraphNode, default_url, open_store
 
 # argparse rather than click: this runs in every container step and must start fast with
@@ -69,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     args = _parser().parse_args(argv)
     args.node = args.node or _instance_id(args.instance) or "(run graph)"
+    raise_on_sigterm()  # a deleted pod or a stopping parent: the execution ends CANCELED
     try:
+        die_with_parent()  # a local runner's node process ends with that runner
         if args.phase == "run":
             return _record_run(args)
         ir = _load_ir(args)
@@ -110,9 +116,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"headrace: node {args.node!r} failed: {exc}", file=sys.stderr)
         print(getattr(exc, "user_traceback", ""), file=sys.stderr)
         return exit_codes.USER_ERROR
+    except StorageError as exc:  # a full or read-only disk: retried once there is room
+        print(f"headrace: node {args.node!r}: {exc}", file=sys.stderr)
+        return exit_codes.INFRA_ERROR
+    except MetadataAccessDenied as exc:  # a wrong password stays wrong: no retry
+        print(f"headrace: metadata access refused: {exc}", file=sys.stderr)
+        return exit_codes.USER_ERROR
     except MetadataError as exc:
         print(f"headrace: metadata failure (retryable): {exc}", file=sys.stderr)
         return exit_codes.INFRA_ERROR
+    except Terminated as exc:
+        with contextlib.suppress(OSError):  # stderr may be a pipe to a parent that is gone
+            print(f"headrace: node {args.node!r} {exc}; recorded CANCELED", file=sys.stderr)
+        return exit_codes.TERMINATED
     except (HeadraceError, Exception):
         traceback.print_exc()
         return 1

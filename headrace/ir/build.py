@@ -32,7 +32,7 @@ def build(pipeline: Pipeline) -> PipelineIR:
     built = {n.id: _node_ir(n, nodes, runtime) for n in nodes.values()}
     return PipelineIR(
         name=pipeline.name,
-        nodes=_topological(built),
+        nodes=_topological(built, nodes),
         root=pipeline.pipeline_root,
         metadata=pipeline.metadata,
         beam_args=tuple(pipeline.beam_args),
@@ -242,7 +242,7 @@ def _runtime(
     return value.name
 
 
-def _topological(nodes: dict[str, NodeIR]) -> tuple[NodeIR, ...]:
+def _topological(nodes: dict[str, NodeIR], defined: dict[str, Node]) -> tuple[NodeIR, ...]:
     """Kahn's algorithm in layers (a node goes in the layer after its last upstream node's),
     each layer sorted by id, so equal pipelines give equal IR. Linear in the edges: a chain of
     10,000 nodes must not cost 10,000 scans of the pipeline."""
@@ -265,8 +265,21 @@ def _topological(nodes: dict[str, NodeIR]) -> tuple[NodeIR, ...]:
         layer = sorted(following)
     if waiting:
         stuck = {i: nodes[i] for i in waiting}
-        raise DefinitionError(f"The pipeline has a cycle: {' -> '.join(_cycle(stuck))}.")
+        raise DefinitionError(_cycle_message(_cycle(stuck), stuck, defined))
     return tuple(done)
+
+
+def _cycle_message(loop: list[str], nodes: dict[str, NodeIR], defined: dict[str, Node]) -> str:
+    """The loop, where each of its nodes is defined, and which input closes it."""
+    producer, consumer = loop[-2], loop[-1]
+    ports = [p.name for p in nodes[consumer].inputs if p.source_node == producer]
+    places = "; ".join(f"{n!r} at {defined[n].defined_at}" for n in dict.fromkeys(loop))
+    return (
+        f"The pipeline has a cycle: {' -> '.join(loop)}. Nodes defined at: {places}. Input "
+        f"{ports[0]!r} of {consumer!r} takes an output of {producer!r}, which itself depends on "
+        f"{consumer!r}: feed {consumer!r} from a node before the loop, or give the later step "
+        f"a node of its own."
+    )
 
 
 def _cycle(waiting: dict[str, NodeIR]) -> list[str]:

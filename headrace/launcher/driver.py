@@ -99,11 +99,11 @@ def _outputs(record: ExecutionRecord | None) -> Artifacts | None:
     return None if record is None else record.outputs
 
 
-def cache_key(
+def cache_material(
     node: NodeIR, parameters: Mapping[str, Any], inputs: Artifacts, beam_args: tuple[str, ...]
-) -> str:
-    """Hash of what determines the outputs: node and component identity and code (including the
-    content of file parameters such as a module file), parameters, Beam settings, input ids."""
+) -> dict[str, Any]:
+    """What determines the outputs: node and component identity and code (including the content
+    of file parameters such as a module file), parameters, Beam settings, input ids."""
     material = {
         # The node id too: two nodes of one component with equal inputs stay separate, as in TFX.
         "node": node.id,
@@ -119,8 +119,29 @@ def cache_key(
         # A container's code is its image: `.with_image(...)` changes what runs. (Only for
         # container nodes, so no other node's key changes.)
         material["image"] = node.image or node.container.image
-    text = json.dumps(material, sort_keys=True, separators=(",", ":"), default=str)
+    return material
+
+
+def _digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def key_of(material: Mapping[str, Any]) -> str:
+    return _digest(material)
+
+
+def key_parts(material: Mapping[str, Any]) -> dict[str, str]:
+    """A short digest of each part of the key, recorded with an execution so that a later miss
+    can say what changed since (`find_reusable`)."""
+    return {part: _digest(value)[:16] for part, value in material.items() if part != "inputs"}
+
+
+def cache_key(
+    node: NodeIR, parameters: Mapping[str, Any], inputs: Artifacts, beam_args: tuple[str, ...]
+) -> str:
+    """Hash of `cache_material`."""
+    return key_of(cache_material(node, parameters, inputs, beam_args))
 
 
 def file_digest(node: NodeIR, parameter: str, path: Any) -> str | None:
@@ -161,13 +182,25 @@ class CacheDecision:
     reason: str
 
 
-def find_reusable(store: Store, ir: PipelineIR, node: NodeIR, key: str) -> CacheDecision:
-    """The newest COMPLETE execution with this key whose output URIs all still exist."""
+def find_reusable(
+    store: Store,
+    ir: PipelineIR,
+    node: NodeIR,
+    key: str,
+    parts: Mapping[str, str] | None = None,
+    inputs: Artifacts | None = None,
+) -> CacheDecision:
+    """The newest COMPLETE execution with this key whose output URIs all still exist. On a miss,
+    given the key's `parts` and the `inputs`, the reason says what changed since the node's
+    last completed execution."""
     if not ir.enable_cache:
         return CacheDecision(hit=None, reason="cache disabled for this pipeline")
     candidates = store.find_cached(ir.name, node.component, key)
     if not candidates:
-        return CacheDecision(hit=None, reason=f"no earlier execution with cache key {key[:12]}")
+        reason = f"no earlier execution with cache key {key[:12]}"
+        if parts is not None and inputs is not None:
+            reason += _what_changed(store, ir, node, parts, inputs)
+        return CacheDecision(hit=None, reason=reason)
     for record in candidates:
         missing = [a.uri for arts in record.outputs.values() for a in arts if not _exists(a.uri)]
         if not missing:
@@ -185,3 +218,43 @@ def find_reusable(store: Store, ir: PipelineIR, node: NodeIR, key: str) -> Cache
 def _exists(uri: str) -> bool:
     # Object-store URIs (gs://, s3://) are trusted: checking them needs their client libraries.
     return bool(urlsplit(uri).scheme) or os.path.exists(uri)
+
+
+# What each part of the key is, in a user's words.
+_PART_NAMES = {
+    "parameters": "a parameter",
+    "files": "the content of a file parameter (module file or input data)",
+    "code": "the component's code",
+    "executor": "the component's executor",
+    "beam_args": "the Beam arguments",
+    "image": "the container image",
+}
+
+
+def _what_changed(
+    store: Store, ir: PipelineIR, node: NodeIR, parts: Mapping[str, str], inputs: Artifacts
+) -> str:
+    previous = store.latest_complete(ir.name, node.id)
+    if previous is None:
+        return ""
+    changes = []
+    for port in sorted(set(inputs) | set(previous.inputs)):
+        was = [a.id for a in previous.inputs.get(port, [])]
+        now = [a.id for a in inputs.get(port, [])]
+        if was != now:
+            changes.append(f"input {port!r} changed ({_ids(was)} -> {_ids(now)})")
+    before = previous.cache_parts
+    changes += [
+        f"{name} changed"
+        for part, name in _PART_NAMES.items()
+        if part in before and before.get(part) != parts.get(part)
+    ]
+    if not changes:
+        return ""
+    return f"; since execution {previous.id} of run {previous.run_id}: {', '.join(changes)}"
+
+
+def _ids(ids: list[int | None]) -> str:
+    if not ids:
+        return "none"
+    return ("artifact " if len(ids) == 1 else "artifacts ") + ", ".join(map(str, ids))

@@ -1,12 +1,15 @@
 """The executor boundary: load the component's code and call it with artifacts and parameters.
 
-Everything the user's code raises becomes a UserCodeError that keeps the original traceback.
+Everything the user's code raises becomes a UserCodeError that keeps the original traceback,
+except a full or read-only disk, which is the infrastructure's (StorageError).
 """
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
+import shutil
 import sys
 import traceback
 from collections.abc import Mapping
@@ -15,7 +18,7 @@ from typing import Any
 from headrace.dsl.component import Component, ExecutorRef
 from headrace.dsl.context import ExecutionContext
 from headrace.dsl.loader import import_file
-from headrace.errors import DefinitionError, HeadraceError, UserCodeError
+from headrace.errors import DefinitionError, HeadraceError, StorageError, UserCodeError
 from headrace.ir import NodeIR
 from headrace.types.artifact import Artifact
 
@@ -71,10 +74,46 @@ def run_executor(
     except HeadraceError as exc:
         # A component raising one of ours (e.g. a data error) already says what to do.
         raise UserCodeError(f"Node {node.id!r}: {exc}", traceback.format_exc()) from exc
+    except OSError as exc:
+        if exc.errno in STORAGE_ERRNOS:
+            raise storage_error(node, exc, outputs, context) from exc
+        raise _user_error(node, exc) from exc
     except Exception as exc:
-        frame = traceback.extract_tb(exc.__traceback__)[-1]
-        raise UserCodeError(
-            f"Node {node.id!r} ({node.component}) raised {type(exc).__name__}: {exc} "
-            f"(at {frame.filename}:{frame.lineno}, in {frame.name})",
-            traceback.format_exc(),
-        ) from exc
+        raise _user_error(node, exc) from exc
+
+
+# The disk, not the code: a full file system, a quota, a read-only mount.
+STORAGE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+
+
+def storage_error(
+    node: NodeIR,
+    exc: OSError,
+    outputs: Mapping[str, list[Artifact]],
+    context: ExecutionContext | None,
+    root: str = "",
+) -> StorageError:
+    """What a full or read-only disk under a node means, where, and what to do."""
+    uris = [a.uri for arts in outputs.values() for a in arts]
+    where = str(exc.filename or (uris[0] if uris else context.pipeline_root if context else root))
+    try:
+        usage = shutil.disk_usage(os.path.dirname(where) if not os.path.isdir(where) else where)
+        room = f" ({usage.free / 2**20:.1f} MiB free of {usage.total / 2**20:.1f} MiB there)"
+    except OSError:
+        room = ""
+    what = {errno.ENOSPC: "ran out of disk space", errno.EDQUOT: "went over the disk quota",
+            errno.EROFS: "found a read-only file system"}[exc.errno or errno.ENOSPC]
+    return StorageError(
+        f"Node {node.id!r} {what} writing {where}{room}: {exc.strerror}. Make room there (or run "
+        f"with a --root on a larger, writable file system), then resume the run: nothing was "
+        f"published, and the node's partial outputs are removed."
+    )
+
+
+def _user_error(node: NodeIR, exc: BaseException) -> UserCodeError:
+    frame = traceback.extract_tb(exc.__traceback__)[-1]
+    return UserCodeError(
+        f"Node {node.id!r} ({node.component}) raised {type(exc).__name__}: {exc} "
+        f"(at {frame.filename}:{frame.lineno}, in {frame.name})",
+        traceback.format_exc(),
+    )

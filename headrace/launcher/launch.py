@@ -19,8 +19,8 @@ from typing import Any
 from headrace.dsl.component import Component
 from headrace.dsl.context import ExecutionContext
 from headrace.ir import PipelineIR, merge_beam_args
-from headrace.launcher import container, driver, resolver
-from headrace.launcher.executor import load_component, run_executor
+from headrace.launcher import container, driver, inflight, interrupts, resolver
+from headrace.launcher.executor import STORAGE_ERRNOS, load_component, run_executor, storage_error
 from headrace.launcher.publisher import publish
 from headrace.launcher.summary import remove_summary, write_summary
 from headrace.metadata import CANCELED, DONE_STATES, FAILED, RUNNING, NodeExecution, Store
@@ -153,8 +153,9 @@ def launch(
         return result(RESOLVED, execution_id, reason, {}, found, page)
     inputs = driver.resolve_inputs(store, ir, node, run_id, upstream)
     beam_args = merge_beam_args(ir.beam_args, node.beam_args)
-    key = driver.cache_key(node, parameters, inputs, beam_args)
-    decision = driver.find_reusable(store, ir, node, key)
+    material = driver.cache_material(node, parameters, inputs, beam_args)
+    key, parts = driver.key_of(material), driver.key_parts(material)
+    decision = driver.find_reusable(store, ir, node, key, parts, inputs)
     who = NodeExecution(
         pipeline=ir.name, run_id=run_id, node_id=node_id, component=node.component, cache_key=key
     )
@@ -175,7 +176,21 @@ def launch(
         runner = container_runner or container.runner_for(node)
     else:
         component = component or load_component(node.executor)
-    execution_id = store.start_execution(who, inputs, reason=decision.reason)
+    execution_id = store.start_execution(who, inputs, reason=decision.reason, parts=parts)
+    beat = inflight.Heartbeat(store, execution_id).start()
+    if ir.enable_cache:
+        try:
+            waited = inflight.wait_for_earlier(store, ir, node, key, execution_id, log=log)
+        except BaseException as exc:  # interrupted while waiting: nothing was computed
+            beat.stop()
+            with contextlib.suppress(Exception):
+                store.finish(execution_id, CANCELED, f"stopped while waiting: {exc!r}")
+            raise
+        if waited is not None and waited.hit is not None:
+            beat.stop()
+            hit = waited.hit
+            store.mark_reused(execution_id, hit.outputs, hit.id, waited.reason, hit.summary_uri)
+            return result(CACHED, execution_id, waited.reason, inputs, hit.outputs, hit.summary_uri)
     outputs = {
         o.name: [
             artifact_class(o.type_name)(output_uri(root, ir.name, node_id, o.name, execution_id))
@@ -185,7 +200,12 @@ def launch(
     temp_dir = tempfile.mkdtemp(prefix=f"headrace-{node_id}-")
     try:
         for artifacts in outputs.values():
-            os.makedirs(artifacts[0].uri, exist_ok=True)
+            try:
+                os.makedirs(artifacts[0].uri, exist_ok=True)
+            except OSError as exc:
+                if exc.errno not in STORAGE_ERRNOS:
+                    raise
+                raise storage_error(node, exc, outputs, context=None, root=root) from exc
         context = ExecutionContext(
             pipeline=ir.name,
             pipeline_root=root,
@@ -207,14 +227,20 @@ def launch(
             root=root,
             properties_file=container.properties_path(root, ir.name, node_id, execution_id),
         ):
+            beat.stop()  # a later step runs the command and publishes
             return result(STARTED, execution_id, decision.reason, inputs, outputs)
         page = summary(execution_id, EXECUTED, decision.reason, inputs, outputs)
+        beat.stop()  # before publishing: a beat must never rewrite what the publisher wrote
         published = publish(store, node, execution_id, outputs, summary_uri=page)
     except BaseException as exc:
+        beat.stop()
         # Also on KeyboardInterrupt: record why, and leave nothing behind that looks like a result.
         error = f"{exc}\n{getattr(exc, 'user_traceback', '') or repr(exc)}"
+        # Stopped from outside (Ctrl-C, SIGTERM): CANCELED, as a resume would mark it; the node
+        # did not fail.
+        state = CANCELED if interrupts.is_interrupt(exc) else FAILED
         with contextlib.suppress(Exception):  # the store may be what failed; keep the original
-            store.finish(execution_id, FAILED, error)
+            store.finish(execution_id, state, error)
         _remove_outputs(root, ir.name, node, execution_id)
         raise
     finally:

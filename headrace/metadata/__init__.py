@@ -1,5 +1,12 @@
 """ML Metadata: the only package that imports ml_metadata. Open a store with `open_store(url)`."""
 
+import os
+
+# MLMD's C++ layer logs a misleading line about MySQL 8's mysql_native_password on every
+# failed MySQL login; connect.py says what really failed. glog reads this when MLMD loads.
+os.environ.setdefault("GLOG_minloglevel", "3")
+
+
 from headrace.metadata.connect import open_store
 from headrace.metadata.records import (
     CACHED,

@@ -8,7 +8,8 @@ from ml_metadata import errors as mlmd_errors
 from ml_metadata.metadata_store import metadata_store as ms
 from ml_metadata.proto import metadata_store_pb2 as mlmd
 
-from headrace.errors import MetadataConnectionError
+from headrace.errors import MetadataAccessDenied, MetadataConnectionError
+from headrace.metadata.probe import Probe, probe
 from headrace.metadata.retry import retrying
 from headrace.metadata.store import Store
 from headrace.metadata.urls import PASSWORD_ENV, MetadataUrl, parse
@@ -17,13 +18,22 @@ from headrace.metadata.urls import PASSWORD_ENV, MetadataUrl, parse
 def open_store(url: str) -> Store:
     """Connect to the store at `url` (see headrace.metadata.urls), creating it if needed."""
     parsed = parse(url)
+    found = None
+    if parsed.scheme != "sqlite":
+        found = probe(parsed.host, parsed.port, mysql=parsed.scheme == "mysql")
+        if not found.ok:
+            raise _unreachable(parsed, found)
     try:
         raw = retrying(lambda: ms.MetadataStore(_config(parsed)), attempts=10, base_delay=0.1)
         # gRPC connects lazily; one cheap read proves the server answers.
         retrying(lambda: raw.get_context_types(), attempts=3)
     except (mlmd_errors.StatusError, RuntimeError, OSError) as exc:
+        if parsed.scheme == "mysql" and found is not None:
+            # The server answered the probe, so it is the login or the database it refused.
+            raise MetadataAccessDenied(_refused(parsed, found.server, exc)) from exc
         raise MetadataConnectionError(_explain(parsed, exc)) from exc
-    return Store(raw, parsed)
+    reopen = (lambda: ms.MetadataStore(_config(parsed))) if parsed.scheme == "mysql" else None
+    return Store(raw, parsed, reopen=reopen)
 
 
 def _config(url: MetadataUrl) -> mlmd.ConnectionConfig | mlmd.MetadataStoreClientConfig:
@@ -43,6 +53,66 @@ def _config(url: MetadataUrl) -> mlmd.ConnectionConfig | mlmd.MetadataStoreClien
         config.mysql.password = url.password
         return config
     return mlmd.MetadataStoreClientConfig(host=url.host, port=url.port)
+
+
+def _unreachable(url: MetadataUrl, found: Probe) -> MetadataConnectionError:
+    what = "MySQL metadata store" if url.scheme == "mysql" else "ML Metadata gRPC service"
+    where = f"{url.host}:{url.port}"
+    if found.problem == "dns":
+        return MetadataConnectionError(
+            f"Cannot find the {what} {url}: the host name {url.host!r} does not resolve "
+            f"({found.detail}). Check the host in the metadata URL; in a cluster it is the "
+            f"Service's name (add .NAMESPACE when it lives in another namespace)."
+        )
+    if found.problem == "refused":
+        start = (
+            "locally scripts/setup-mysql.sh starts MariaDB"
+            if url.scheme == "mysql"
+            else "in a cluster, the metadata-grpc-service Deployment"
+        )
+        return MetadataConnectionError(
+            f"Cannot connect to the {what} {url}: nothing accepts connections on {where} "
+            f"({found.detail}). The server is not running, or listens on another port: start "
+            f"it ({start}) or fix the port in the URL."
+        )
+    if found.problem == "timeout":
+        return MetadataConnectionError(
+            f"Cannot connect to the {what} {url}: {where} gives no answer "
+            f"({found.detail}). A firewall or network policy drops the connection, or the "
+            f"address is wrong."
+        )
+    if found.problem == "rejected":
+        return MetadataAccessDenied(
+            f"The MySQL server at {where} refuses connections from this machine "
+            f"({found.detail}). Let this host connect (CREATE USER ... @'%', or the server's "
+            f"bind address and host rules)."
+        )
+    return MetadataAccessDenied(
+        f"{where} answers, but not as a MySQL server ({found.detail}): the port in the metadata "
+        f"URL {url} is another service's. MySQL and MariaDB listen on 3306 by default."
+    )
+
+
+def _refused(url: MetadataUrl, server: str, exc: BaseException) -> str:
+    detail = str(exc).strip()
+    where = f"The MySQL server at {url.host}:{url.port} ({server.removeprefix('5.5.5-')})"
+    setup = (
+        f"locally, scripts/setup-mysql.sh makes user 'headrace' with the password in "
+        f"{PASSWORD_ENV} and grants it the databases named headrace*"
+    )
+    if "access denied" in detail.lower() and "database" in detail.lower():
+        return (
+            f"{where} let user {url.user!r} in but not into database {url.database!r}: grant "
+            f"it that database (with the right to create it), or use one it may ({setup}). "
+            f"MySQL said: {detail}"
+        )
+    password = "set" if url.password else "NOT set"
+    return (
+        f"{where} answers but refused the login of user {url.user!r}: the password in "
+        f"{PASSWORD_ENV} ({password}) is wrong or there is no such user ({setup}; MLMD cannot "
+        f"log in as root with an empty password over TCP). MLMD said: "
+        f"{detail or 'nothing (an empty message)'}."
+    )
 
 
 def _explain(url: MetadataUrl, exc: BaseException) -> str:

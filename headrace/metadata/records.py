@@ -37,6 +37,7 @@ class ExecutionRecord:
     cached_from: int | None = None
     cache_reason: str = ""  # why the driver reused or did not reuse an earlier result
     summary_uri: str = ""  # the node's HTML summary page (a cache hit points at the reused one's)
+    cache_parts: dict[str, str] = field(default_factory=dict)  # digest of each part of its key
     inputs: dict[str, list[Artifact]] = field(default_factory=dict)
     outputs: dict[str, list[Artifact]] = field(default_factory=dict)
 

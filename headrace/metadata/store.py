@@ -8,6 +8,7 @@ serialised by a lock (so threads can share one store) and retried on transient e
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -27,7 +28,7 @@ from headrace.metadata.records import (
     NodeExecution,
     RunRecord,
 )
-from headrace.metadata.retry import retrying
+from headrace.metadata.retry import is_connection_lost, retry_seconds, retrying
 from headrace.metadata.urls import MetadataUrl
 from headrace.types.artifact import Artifact
 
@@ -35,24 +36,57 @@ T = TypeVar("T")
 PIPELINE, RUN, NODE = "pipeline", "pipeline_run", "node"
 _EXECUTION_PROPERTIES = ("pipeline", "run_id", "node_id", "cache_key")
 _STATE = mlmd.Execution.State
+# The custom property that makes an execution write idempotent under retries (_put_execution).
+WRITE_TOKEN = "write_token"
 Outputs = Mapping[str, list[Artifact]]
 
 
 class Store:
     """ML Metadata for pipelines, runs and node executions."""
 
-    def __init__(self, raw: ms.MetadataStore, url: MetadataUrl) -> None:
+    def __init__(
+        self,
+        raw: ms.MetadataStore,
+        url: MetadataUrl,
+        reopen: Callable[[], ms.MetadataStore] | None = None,
+    ) -> None:
         self._raw = raw
         self.url = url
+        # Makes a new connection after the old one was lost (MySQL). MLMD 1.16 crashes the
+        # process (SIGSEGV) when a MetadataStore whose reconnect failed is used again, so a
+        # lost connection is never retried on the same object.
+        self._reopen = reopen
+        self._stale = False
         self._lock = threading.RLock()
         self._type_ids: dict[tuple[str, str], int] = {}
         self._contexts: dict[tuple[str, str], mlmd.Context] = {}
 
     def _call(self, what: str, fn: Callable[[], T]) -> T:
+        def attempt() -> T:
+            if self._stale and self._reopen is not None:
+                self._raw = self._reopen()  # fails (and is retried) while the server is down
+                self._stale = False
+            try:
+                return fn()
+            except Exception as exc:
+                if self._reopen is not None and is_connection_lost(exc):
+                    self._stale = True
+                raise
+
         with self._lock:
             try:
-                return retrying(fn)
+                # A server restarted under a running step is waited for; see retry.py for how
+                # long. Every closure reads self._raw when called, so a retry uses the new one.
+                return retrying(attempt, seconds=retry_seconds(), reconnecting=True)
             except mlmd_errors.StatusError as exc:
+                if "readonly database" in str(exc):
+                    # MLMD's text is the failed SQL with a protobuf dump: say what it means.
+                    raise MetadataError(
+                        f"The metadata store {self.url} is read-only ({what} needs to write "
+                        f"it): its file or directory is on a read-only mount or not writable "
+                        f"by this user. Its records are intact and readable (`headrace runs "
+                        f"list`); to run, give a writable --root or --metadata."
+                    ) from exc
                 raise MetadataError(f"Metadata store {self.url}: {what} failed: {exc}") from exc
 
     # --- types and contexts: get-or-create, safe when many processes do it at once ----------
@@ -73,18 +107,18 @@ class Store:
     def _type_id(self, kind: str, name: str, make: Callable[[], Any]) -> int:
         key = (kind, name)
         if key not in self._type_ids:
-            put = getattr(self._raw, f"put_{kind}_type")
-            get = getattr(self._raw, f"get_{kind}_type")
 
             def lookup() -> int | None:
                 try:
-                    return get(name).id
+                    return getattr(self._raw, f"get_{kind}_type")(name).id
                 except mlmd_errors.NotFoundError:
                     return None
 
+            def put() -> int:
+                return getattr(self._raw, f"put_{kind}_type")(make(), can_add_fields=True)
+
             self._type_ids[key] = self._call(
-                f"registering {kind} type {name!r}",
-                lambda: self._ensure(lookup, lambda: put(make(), can_add_fields=True)),
+                f"registering {kind} type {name!r}", lambda: self._ensure(lookup, put)
             )
         return self._type_ids[key]
 
@@ -134,10 +168,20 @@ class Store:
 
     # --- writing executions ------------------------------------------------------------------
 
-    def start_execution(self, who: NodeExecution, inputs: Outputs, reason: str = "") -> int:
-        """Record a RUNNING execution with its input events (and why the cache did not serve
-        it); returns its id."""
+    def start_execution(
+        self,
+        who: NodeExecution,
+        inputs: Outputs,
+        reason: str = "",
+        parts: Mapping[str, str] | None = None,
+    ) -> int:
+        """Record a RUNNING execution with its input events, why the cache did not serve it
+        and the digests of its cache key's parts; returns its id."""
         execution = self._new_execution(who, RUNNING, reason)
+        if parts:
+            execution.custom_properties["cache_parts"].string_value = json.dumps(
+                dict(parts), sort_keys=True
+            )
         return self._put_execution("starting", execution, inputs, {}, who)
 
     def publish(
@@ -193,6 +237,50 @@ class Store:
             self._raw.put_executions([execution])
 
         self._call(f"recording the summary of execution {execution_id}", put)
+
+    def heartbeat(self, execution_id: int) -> bool:
+        """Touch a RUNNING execution (MLMD stamps its last-update time), so that another run
+        waiting on the same cache key knows its process lives. False once it is not RUNNING."""
+
+        def put() -> bool:
+            [execution] = self._raw.get_executions_by_id([execution_id])
+            if execution.last_known_state != _STATE.RUNNING:
+                return False
+            beats = execution.custom_properties["heartbeats"]
+            beats.int_value += 1
+            self._raw.put_executions([execution])
+            return True
+
+        return self._call(f"recording that execution {execution_id} still runs", put)
+
+    def mark_reused(
+        self,
+        execution_id: int,
+        outputs: Outputs,
+        cached_from: int,
+        reason: str,
+        summary_uri: str = "",
+    ) -> None:
+        """Turn a RUNNING execution that waited for another one with its cache key into a
+        CACHED execution of that one's outputs (its input events stay)."""
+        [execution] = self._call(
+            "reading an execution", lambda: self._raw.get_executions_by_id([execution_id])
+        )
+        if execution.last_known_state != _STATE.RUNNING:
+            return
+        props = {k: v.string_value for k, v in execution.properties.items()}
+        who = NodeExecution(
+            pipeline=props["pipeline"],
+            run_id=props["run_id"],
+            node_id=props["node_id"],
+            component=execution.type,
+        )
+        execution.last_known_state = _STATE.CACHED
+        execution.custom_properties["cached_from"].int_value = cached_from
+        execution.custom_properties["cache_reason"].string_value = reason
+        if summary_uri:
+            execution.custom_properties["summary_uri"].string_value = summary_uri
+        self._put_execution("recording reused outputs", execution, {}, outputs, who)
 
     def finish(self, execution_id: int, state: str, error: str = "") -> None:
         """Mark an execution FAILED or CANCELED, with the reason."""
@@ -274,13 +362,33 @@ class Store:
                         continue
                     type_id = self._artifact_type_id(type(artifact))
                     pairs.append((convert.to_proto(artifact, type_id), event))
-        execution_id, _, _ = self._call(
-            f"{what} execution of node {who.node_id!r}",
+        # A connection lost while MySQL commits leaves us not knowing whether the write
+        # happened. Each write carries a fresh token, and a retry first looks for it: a
+        # committed write is never made twice (no second RUNNING execution, no artifact
+        # published twice).
+        token = secrets.token_hex(8)
+        execution.custom_properties[WRITE_TOKEN].string_value = token
+        tries = 0
+
+        def put() -> int:
+            nonlocal tries
+            tries += 1
+            if tries > 1:
+                written = self._raw.get_executions(
+                    ms.ListOptions(
+                        filter_query=f"custom_properties.{WRITE_TOKEN}.string_value = {_q(token)}"
+                    )
+                )
+                if written:
+                    return int(written[0].id)
             # force_reuse_context: attribute to the contexts without rewriting them from this
             # process's cached copies (which would drop a run graph recorded since).
-            lambda: self._raw.put_execution(execution, pairs, contexts, force_reuse_context=True),
-        )
-        return execution_id
+            execution_id, _, _ = self._raw.put_execution(
+                execution, pairs, contexts, force_reuse_context=True
+            )
+            return int(execution_id)
+
+        return self._call(f"{what} execution of node {who.node_id!r}", put)
 
     def _recorded_artifacts(self, ids: set[int]) -> dict[int, mlmd.Artifact]:
         if not ids:
@@ -301,6 +409,32 @@ class Store:
         options = ms.ListOptions(order_by=ms.OrderByField.ID, is_asc=False, filter_query=query)
         found = self._call("looking up the cache", lambda: self._raw.get_executions(options))
         return self._records(e for e in found if e.type == component)
+
+    def latest_complete(self, pipeline: str, node_id: str) -> ExecutionRecord | None:
+        """The newest COMPLETE execution of a node of this pipeline, in any run."""
+        query = (
+            f"contexts_a.type = '{PIPELINE}' AND contexts_a.name = {_q(pipeline)} AND "
+            f"properties.node_id.string_value = {_q(node_id)} AND last_known_state = COMPLETE"
+        )
+        options = ms.ListOptions(
+            order_by=ms.OrderByField.ID, is_asc=False, filter_query=query, limit=1
+        )
+        found = self._call("reading the last execution", lambda: self._raw.get_executions(options))
+        records = self._records(found)
+        return records[0] if records else None
+
+    def find_running(self, pipeline: str, component: str, cache_key: str) -> list[ExecutionRecord]:
+        """RUNNING executions of this pipeline with this cache key (any run), oldest first."""
+        query = (
+            f"contexts_a.type = '{PIPELINE}' AND contexts_a.name = {_q(pipeline)} AND "
+            f"properties.cache_key.string_value = {_q(cache_key)} AND last_known_state = RUNNING"
+        )
+        options = ms.ListOptions(order_by=ms.OrderByField.ID, is_asc=True, filter_query=query)
+        found = self._call(
+            "looking for executions in flight", lambda: self._raw.get_executions(options)
+        )
+        # Without their artifacts: a waiter polls this, and only needs ids and times.
+        return [r for r in self._records(found, with_artifacts=False) if r.component == component]
 
     def artifacts_of_type(self, pipeline: str, type_name: str) -> list[Artifact]:
         """LIVE artifacts of a type recorded by this pipeline (in any run), newest first."""
@@ -373,11 +507,13 @@ class Store:
             ),
         )
 
-    def _records(self, executions: Iterable[mlmd.Execution]) -> list[ExecutionRecord]:
+    def _records(
+        self, executions: Iterable[mlmd.Execution], with_artifacts: bool = True
+    ) -> list[ExecutionRecord]:
         executions = list(executions)
         if not executions:
             return []
-        artifacts = self._artifacts_by_event([e.id for e in executions])
+        artifacts = self._artifacts_by_event([e.id for e in executions]) if with_artifacts else {}
         records = []
         for e in executions:
             props = {k: v.string_value for k, v in e.properties.items()}
@@ -401,6 +537,7 @@ class Store:
                     else None,
                     cache_reason=_custom(e, "cache_reason"),
                     summary_uri=_custom(e, "summary_uri"),
+                    cache_parts=json.loads(_custom(e, "cache_parts") or "{}"),
                     inputs=inputs,
                     outputs=outputs,
                 )

@@ -7,7 +7,7 @@ import threading
 from rich.console import Console
 
 from headrace.errors import HeadraceError
-from headrace.launcher import CACHED, DONE_BEFORE, RESOLVED, LaunchResult
+from headrace.launcher import CACHED, DONE_BEFORE, EXECUTED, RESOLVED, LaunchResult
 from headrace.runner.local import RunSummary
 
 # Output properties that say what happened, shown under the URIs in the summary: rows written,
@@ -46,6 +46,9 @@ class ConsoleReporter:
                 f"[dim]({result.cache_reason})[/dim]"
             )
 
+    def note(self, text: str) -> None:
+        self._say(f"[yellow]{text}[/yellow]")
+
     def node_failed(self, node_id: str, error: BaseException) -> None:
         self._say(f"  [red]✗[/red] {node_id} failed: {error}")
         detail = getattr(error, "user_traceback", "")
@@ -55,14 +58,30 @@ class ConsoleReporter:
             self._say(f"[dim]{detail.rstrip()}[/dim]")
 
 
-def print_summary(console: Console, summary: RunSummary) -> None:
+def summary_line(summary: RunSummary) -> str:
+    """ "Run R: 9 of 9 nodes done (7 executed, 1 cached, 1 resolved) in 14.2s": the parts add up
+    to the nodes done, and failed and not-run nodes are counted after them."""
     outcomes = [r.outcome for r in summary.results.values()]
-    console.print(
-        f"\nRun [bold]{summary.run_id}[/bold]: {len(summary.results)} of "
-        f"{len(summary.results) + len(summary.failed) + len(summary.not_run)} nodes done "
-        f"({outcomes.count('executed')} executed, {outcomes.count(CACHED)} cached, "
-        f"{outcomes.count(DONE_BEFORE)} done before) in {summary.seconds:.1f}s"
+    total = len(summary.results) + len(summary.failed) + len(summary.not_run)
+    parts = [f"{outcomes.count(EXECUTED)} executed", f"{outcomes.count(CACHED)} cached"]
+    parts += [
+        f"{outcomes.count(kind)} {label}"
+        for kind, label in ((RESOLVED, "resolved"), (DONE_BEFORE, "done before"))
+        if kind in outcomes
+    ]
+    tail = ""
+    if summary.failed:
+        tail += f", {len(summary.failed)} failed"
+    if summary.not_run:
+        tail += f", {len(summary.not_run)} not run"
+    return (
+        f"Run [bold]{summary.run_id}[/bold]: {len(summary.results)} of {total} nodes done "
+        f"({', '.join(parts)}){tail} in {summary.seconds:.1f}s"
     )
+
+
+def print_summary(console: Console, summary: RunSummary) -> None:
+    console.print(f"\n{summary_line(summary)}")
     for node_id, result in summary.results.items():
         for port, artifacts in result.outputs.items():
             for a in artifacts:

@@ -106,7 +106,7 @@ def test_the_same_model_again_is_not_pushed_twice(tmp_path):
     assert again.properties["pushed"] is True
     assert again.properties["pushed_version"] == first.properties["pushed_version"]
     version = first.properties["pushed_version"]
-    assert again.properties["reason"] == f"already pushed as version {version}"
+    assert again.properties["reason"] == f"not pushed: already pushed as version {version}"
 
 
 @pytest.mark.parametrize(

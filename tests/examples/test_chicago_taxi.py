@@ -57,7 +57,7 @@ def test_second_run_is_served_from_cache(runs):
     [first] = cold.results["Trainer"].outputs["model"]
     [baseline] = again.results["latest_blessed_model_resolver"].outputs["model"]
     assert baseline.id == first.id
-    assert props(again, "Pusher", "pushed_model")["reason"].startswith("already pushed")
+    assert props(again, "Pusher", "pushed_model")["reason"].startswith("not pushed: already pushed")
 
 
 @pytest.mark.mysql

@@ -86,7 +86,8 @@ def test_unchanged_runs_are_served_from_cache(runs):
     # now exists (the model it blessed), as in TFX, and the same model is not pushed again.
     again = outcomes(runs.again)
     assert all(again[n] == "cached" for n in UPSTREAM), again
-    assert props(runs.again, "Pusher", "pushed_model")["reason"].startswith("already pushed")
+    pushed = props(runs.again, "Pusher", "pushed_model")
+    assert pushed["reason"].startswith("not pushed: already pushed")
     # From then on, nothing runs.
     third = outcomes(runs.third)
     assert all(third[n] == "cached" for n in [*UPSTREAM, "Evaluator", "Pusher"]), third

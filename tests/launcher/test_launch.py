@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
@@ -157,3 +158,30 @@ def test_given_upstream_outputs_and_component_object(env):
     )
     assert result.outcome == EXECUTED and calls == [made.outputs["examples"][0].id]
     assert [e.id for e in store.run_executions("p", "r2")] == [result.execution_id]
+
+
+def test_a_miss_says_what_changed_since_the_last_completed_execution(env):
+    store, root, module = env
+    ir = _ir(module)
+    for node in ("make", "fit"):
+        launch(ir, node, run_id="r1", store=store, root=root)
+    # A new module file content re-runs `make`; `fit` then sees a new input artifact.
+    module.write_text("x = 2\n")
+    first = launch(ir, "make", run_id="r2", store=store, root=root)
+    assert first.outcome == EXECUTED
+    assert first.cache_reason.endswith(
+        ": the content of a file parameter (module file or input data) changed"
+    )
+    fit_again = launch(ir, "fit", run_id="r2", store=store, root=root)
+    before = store.run_executions("p", "r1", "fit")[0]
+    assert re.search(
+        rf"since execution {before.id} of run r1: input 'examples' changed "
+        r"\(artifact \d+ -> artifact \d+\)$",
+        fit_again.cache_reason,
+    )
+    # Only a parameter: the inputs are those of the last run.
+    assert (
+        launch(_ir(module, steps=2), "make", run_id="r3", store=store, root=root).outcome == CACHED
+    )
+    changed = launch(_ir(module, steps=2), "fit", run_id="r3", store=store, root=root)
+    assert changed.cache_reason.endswith("of run r2: a parameter changed")

@@ -102,7 +102,9 @@ def test_many_processes_register_the_same_types_and_contexts_at_once(backend, re
 
 def test_mysql_connection_failure_says_what_to_check(mysql_available, monkeypatch):
     monkeypatch.setenv("HEADRACE_MYSQL_PASSWORD", "wrong-password")
-    with pytest.raises(MetadataConnectionError, match=r"(?s)user 'headrace' exists.*password"):
+    with pytest.raises(
+        MetadataConnectionError, match=r"(?s)refused the login of user 'headrace'.*password"
+    ):
         open_store("mysql://headrace@127.0.0.1:3306/headrace_nope")
 
 

@@ -2,7 +2,8 @@
 
 Knobs come from the environment so `headrace run` in a subprocess can be steered:
 HEADRACE_DEMO_ROWS, HEADRACE_DEMO_SLEEP (seconds `produce` sleeps after writing half its rows),
-HEADRACE_DEMO_FAIL (train raises while this file exists), HEADRACE_DEMO_LR.
+HEADRACE_DEMO_FAIL (train raises while this file exists), HEADRACE_DEMO_LR, HEADRACE_DEMO_HOLD
+(`produce` pauses half way while this file exists; unlike the sleep, not part of the cache key).
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ def produce(
             if i == rows // 2 and sleep:
                 f.flush()
                 time.sleep(sleep)
+            hold = os.environ.get("HEADRACE_DEMO_HOLD")
+            if i == rows // 2 and hold:
+                f.flush()
+                while os.path.exists(hold):
+                    time.sleep(0.05)
             f.write(f"{i}\n")
     examples.properties["split_names"] = '["train"]'
     examples.properties["rows"] = rows

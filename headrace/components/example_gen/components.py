@@ -242,7 +242,23 @@ def _run(convert: Any, examples: Any, p: dict[str, Any], context: Any, **kwargs:
     result: ExampleGenResult = convert(
         inputs, examples.uri, splits=splits, span_range=span_range, options=options, **kwargs
     )
+    _refuse_empty(result)
     _record(examples, result)
+
+
+def _refuse_empty(result: ExampleGenResult) -> None:
+    """No rows at all fails here, naming the files: published, empty splits would let
+    StatisticsGen and SchemaGen succeed on nothing and Transform fail three nodes later."""
+    if result.total_rows:
+        return
+    files = ", ".join(result.input_files[:5]) + (
+        f" and {len(result.input_files) - 5} more" if len(result.input_files) > 5 else ""
+    )
+    raise ExampleGenError(
+        f"ExampleGen read 0 rows from {files}: the input has a header (or records) but no "
+        f"data rows, so there is nothing to split, analyse or train on. Add rows to the file, "
+        f"or point input_base/input_config at the data (nothing was published)."
+    )
 
 
 def _record(examples: Any, result: ExampleGenResult) -> None:

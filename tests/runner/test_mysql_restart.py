@@ -1,0 +1,61 @@
+"""MariaDB restarted in the middle of a run (a private server: tests.support.mariadb_server):
+the run finishes, nothing is left RUNNING, nothing is recorded twice or half."""
+
+from __future__ import annotations
+
+import glob
+import os
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from headrace.metadata import open_store
+
+DEMO = str(Path(__file__).parents[1] / "support" / "demo_pipeline.py")
+NODES = {"produce", "count_a", "count_b", "train"}
+
+
+def _count(server, database: str, table: str) -> int:
+    return int(server.sql(f"SELECT COUNT(*) FROM `{database}`.`{table}`").strip())
+
+
+@pytest.mark.parametrize("isolate", [False, True], ids=["in-process", "isolate"])
+def test_a_server_restart_mid_run_is_ridden_out(private_mariadb, tmp_path, isolate):
+    server = private_mariadb
+    database = f"headrace_restart_{secrets.token_hex(3)}"
+    url = server.url(database)
+    root = str(tmp_path / "root")
+    command = [sys.executable, "-m", "headrace", "run", DEMO, "--root", root, "--metadata", url]
+    proc = subprocess.Popen(
+        command + (["--isolate"] if isolate else []),
+        env={**os.environ, "HEADRACE_DEMO_SLEEP": "2", "HEADRACE_MYSQL_PASSWORD": "headrace-test"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.time() + 120
+    while not glob.glob(f"{root}/demo/produce/examples/*/data.txt") and time.time() < deadline:
+        assert proc.poll() is None, proc.communicate()[0]
+        time.sleep(0.05)
+    # `produce` is half way through its rows: take the server away while it works, so that
+    # it publishes (and the next nodes start) while the server is down or just back.
+    server.stop()
+    time.sleep(3.5)
+    server.start()
+    out, _ = proc.communicate(timeout=240)
+    assert proc.returncode == 0, out
+
+    store = open_store(url)
+    [run] = store.list_runs("demo")
+    executions = store.get_run(run.run_id).executions
+    assert [e.state for e in executions if e.state not in ("COMPLETE", "CACHED")] == []
+    assert sorted(e.node_id for e in executions) == sorted(NODES)  # each node once
+    # Exactly one artifact per output, one output event each and one input event per input
+    # edge (count_a, count_b: 1; train: 3): nothing published twice, nothing half-written.
+    assert _count(server, database, "Artifact") == 4
+    assert _count(server, database, "Event") == 4 + 5
+    assert _count(server, database, "Execution") == 4
