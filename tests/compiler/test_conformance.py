@@ -237,3 +237,54 @@ def test_a_label_kubernetes_refuses_is_caught_with_its_template_and_line(tmp_pat
     assert "must be no more than 63 characters" in kube.message
     name = yaml.safe_load(path.read_text())["spec"]["templates"][1]["name"]
     assert kube.where.startswith("line ") and f"template {name!r}.metadata.labels" in kube.where
+
+
+def invoke(*args: str, env: dict[str, str] | None = None):
+    from click.testing import CliRunner
+
+    from headrace.cli import main
+
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def test_headrace_check_names_the_versions_and_fails_with_their_message(tmp_path):
+    need(ARGO_TOOLS)
+    done = invoke("check", str(GOLDEN_DIR / "word-count-direct.yaml"), "--param", "rows=3")
+    assert done.exit_code == 0, done.output
+    for version in (
+        "Argo 3.4.17",
+        "Argo 3.5.14",
+        "Argo 3.7.3",
+        "Argo 4.0.5",
+        "KFP 2.2, 2.4.1",
+        "KFP 2.5",
+        "KFP 2.15",
+        "KFP 2.17",
+    ):
+        assert version in done.output
+    assert "accepted by every check that ran" in done.output
+
+    def undefined_template(doc):
+        doc["spec"]["templates"][0]["dag"]["tasks"][0]["template"] = "no-such-template"
+
+    broken = broken_copy(tmp_path, undefined_template)
+    done = invoke("check", str(broken))
+    assert done.exit_code == 1
+    assert "REJECTED Argo 4.0.5 controller" in done.output
+    assert "template name 'no-such-template' undefined" in done.output
+    assert "at line " in done.output
+
+
+def test_without_the_tools_check_says_so_and_compile_check_still_writes(tmp_path):
+    env = {"HEADRACE_CONFORMANCE_BIN": str(tmp_path / "no-tools")}
+    done = invoke("check", str(GOLDEN_DIR / "word-count-direct.yaml"), env=env)
+    assert done.exit_code == 2
+    assert "NOT checked" in done.output and "scripts/build-conformance.sh" in done.output
+    out = tmp_path / "wf.yaml"
+    pipeline = REPO / "examples" / "penguin" / "pipeline.py"
+    done = invoke(
+        "compile", str(pipeline), "-o", str(out), "--image", "headrace:dev", "--check", env=env
+    )
+    assert done.exit_code == 0, done.output
+    assert out.exists()
+    assert "skipped" in done.output and "scripts/build-conformance.sh" in done.output
