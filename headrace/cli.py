@@ -524,13 +524,48 @@ def image_name_command(gpu: bool, beam: bool, repository: str | None) -> None:
 @_image_flags
 @click.option("--push", is_flag=True, help="Push the image after building it (`docker login` "
               "to the registry first).")
-def image_build(gpu: bool, beam: bool, repository: str | None, push: bool) -> None:
+@click.option("--base", type=click.Choice(["auto", "official", "local"]), envvar="HEADRACE_IMAGE_BASE",
+              help="Base images: the Dockerfile's official ones, local ones (`headrace image "
+              "base`), or auto (official if they can be pulled, else local; the default).")
+@click.option("--context", "context_dir", type=click.Path(file_okay=False, exists=True),
+              help="Build YOUR image: this directory (pipeline file, components, module files, "
+              "data) on top of Headrace's image, at the same absolute path, so `headrace "
+              "compile DIR/pipeline.py --image NAME` gives steps that find it.")
+def image_build(gpu: bool, beam: bool, repository: str | None, push: bool, base: str | None,
+                context_dir: str | None) -> None:
     """Build the CPU image (or --gpu, --beam) with the local Docker engine ($DOCKER_HOST)."""
-    from headrace import images
+    from headrace import images, user_image
 
+    log = lambda line: err.print(line, markup=False)  # noqa: E731
     try:
-        built = images.build(images.variant_key(gpu=gpu, beam=beam), repo=repository, push=push,
-                             log=lambda line: err.print(line, markup=False))
+        key = images.variant_key(gpu=gpu, beam=beam)
+        if context_dir:
+            built = user_image.build(context_dir, key=key, repo=repository, push=push,
+                                     base=base, log=log)
+        else:
+            built = images.build(key, repo=repository, push=push, base=base, log=log)
     except HeadraceError as exc:
         _fail(str(exc))
-    console.print(f"{'Built and pushed' if built.pushed else 'Built'} [bold]{built.name}[/bold]")
+    bases = " on local bases" if built.bases == "local" else ""
+    console.print(f"{'Built and pushed' if built.pushed else 'Built'}{bases} "
+                  f"[bold]{built.name}[/bold]")
+
+
+@image.command("base")
+@click.option("--beam", is_flag=True, help="Also Beam's SDK boot (built with Go).")
+def image_base_command(beam: bool) -> None:
+    """Make local base images (Debian bookworm by debootstrap, uv from PyPI, Beam's boot with
+    Go) for machines that reach no image registry; `image build --base local` uses them."""
+    from headrace import image_base, images
+
+    root = images.source_tree()
+    if root is None:
+        _fail("Making base images needs a Headrace source checkout (images/Dockerfile).")
+    try:
+        made = image_base.ensure(images._client(), (root / images.DOCKERFILE).read_text(),
+                                 beam=beam, log=lambda line: err.print(line, markup=False))
+    except HeadraceError as exc:
+        _fail(str(exc))
+    for arg, name in made.build_args().items():
+        if beam or arg != "BEAM_SDK_IMAGE":
+            console.print(f"{arg}={name}")

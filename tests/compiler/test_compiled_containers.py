@@ -16,7 +16,7 @@ from headrace.compiler import CompileOptions, SecretRef, compile_pipeline
 from headrace.compiler.container_step import EXECUTE
 from headrace.entrypoint import container_phases
 from headrace.ir import build
-from tests.compiler.harness import TaskFailed, run_workflow
+from headrace.replay import TaskFailed, run_workflow
 from tests.compiler.helpers import compile_doc, template
 from tests.compiler.pipelines import REPO, containers
 from tests.support import custom_components

@@ -15,7 +15,7 @@ import time
 import pytest
 
 from headrace.compiler import BeamOptions, CompileOptions, SecretRef, compile_pipeline
-from tests.compiler.harness import TaskFailed, run_workflow
+from headrace.replay import TaskFailed, run_workflow
 from tests.compiler.pipelines import REPO, word_count
 
 pytest.importorskip(
