@@ -286,6 +286,25 @@ def runs_show(run_id: str, root: str | None, metadata: str | None, as_json: bool
             e["node_id"], str(e["execution_id"]), state, f"{e['seconds']:.2f}", uris or e["error"]
         )
     console.print(table)
+    _say_how_it_ended(record)
+
+
+def _say_how_it_ended(record: Any) -> None:
+    """For a run its workflow's exit handler marked (a step killed for good, a stopped run):
+    what happened to each such node, and how to resume."""
+    from headrace.launcher.unfinished import MARK
+
+    marked = [e for e in record.executions if e.error.startswith(MARK)]
+    if not marked:
+        return
+    for e in marked:
+        console.print(f"[bold]{e.node_id}[/bold] {e.state}: {e.error}", markup=True)
+    done = {e.node_id for e in record.executions if e.state in ("COMPLETE", "CACHED")}
+    console.print(
+        f"{len(done)} node(s) completed and are reused on resume. Resume the workflow with:\n"
+        f"  argo retry {record.run_id}        (in the cluster; or KFP's Retry button)\n"
+        f"  headrace replay WORKFLOW.yaml --name {record.run_id}   (on this machine)"
+    )
 
 
 @runs.command("report")
@@ -569,3 +588,69 @@ def image_base_command(beam: bool) -> None:
     for arg, name in made.build_args().items():
         if beam or arg != "BEAM_SDK_IMAGE":
             console.print(f"{arg}={name}")
+
+
+# -- replaying a compiled workflow -------------------------------------------------------------
+
+
+@main.command("replay")
+@click.argument("workflow_file", type=click.Path(dir_okay=False, exists=True))
+@click.option("--docker", "use_docker", is_flag=True, help="Run each step as a container of its "
+              "image (host network), not as a process of this machine.")
+@click.option("--root", type=click.Path(file_okay=False), help="Directory of this machine that "
+              "stands in for the pipeline-root claim (mounted at its path in each step).")
+@click.option("--metadata", help="ML Metadata URL the steps use instead of the compiled one "
+              "(e.g. mysql://headrace@127.0.0.1:3306/metadb).")
+@click.option("--secret", "secrets", multiple=True, metavar="NAME/KEY=VALUE",
+              help="A Secret key the steps' env refers to (repeatable).")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A workflow parameter (repeatable).")
+@click.option("--name", help="The workflow's name (the run id); default: generateName + 5 "
+              "characters. Give an earlier run's name to resume it.")
+@click.option("--parallelism", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Steps run at once.")
+def replay_command(workflow_file: str, use_docker: bool, root: str | None,
+                   metadata: str | None, secrets: tuple[str, ...], params: tuple[str, ...],
+                   name: str | None, parallelism: int) -> None:
+    """Run a compiled workflow on this machine from its YAML alone (to debug it before a
+    cluster sees it): DAG order, independent steps in parallel, each step's command, args, env,
+    mounts, resources, retries and deadline, then its exit handler."""
+    import signal
+
+    from headrace.replay import Replay, TaskFailed
+
+    def pairs(values: tuple[str, ...], flag: str) -> list[tuple[str, str]]:
+        out = []
+        for value in values:
+            key, sep, rest = value.partition("=")
+            if not sep or not key:
+                _fail(f"{flag} {value!r} must look like {'NAME/KEY' if flag == '--secret' else 'NAME'}=VALUE.")
+            out.append((key, rest))
+        return out
+
+    given: dict[str, dict[str, str]] = {}
+    for key, value in pairs(secrets, "--secret"):
+        secret, sep, item = key.partition("/")
+        if not sep:
+            _fail(f"--secret {key}=...: name the Secret and its key, as NAME/KEY=VALUE.")
+        given.setdefault(secret, {})[item] = value
+    if root:
+        os.makedirs(root, exist_ok=True)
+    try:
+        with open(workflow_file, encoding="utf-8") as f:
+            text = f.read()
+        replay = Replay(text, workflow_name=name, parameters=dict(pairs(params, "--param")),
+                        secrets=given, docker=use_docker, root=root, metadata=metadata,
+                        parallelism=parallelism, log=lambda line: err.print(line, markup=False))
+        # Ctrl-C is Argo's `argo stop`: running steps are killed, the exit handler runs.
+        signal.signal(signal.SIGINT, lambda *_: replay.stop())
+        signal.signal(signal.SIGTERM, lambda *_: replay.stop())
+        runs = replay.run()
+    except TaskFailed as exc:
+        _fail(f"Workflow {replay.name} failed: {exc}\nSee `headrace runs show {replay.name}"
+              f"{' --metadata ' + metadata if metadata else ''}`.")
+    except HeadraceError as exc:
+        _fail(str(exc))
+    ran = sum(1 for r in runs if not r.skipped and not r.exit_handler)
+    console.print(f"Workflow [bold]{replay.name}[/bold] succeeded: {ran} step(s) ran, "
+                  f"{sum(r.skipped for r in runs)} skipped.")

@@ -19,6 +19,7 @@ from typing import Any
 from headrace import __version__
 from headrace.compiler import conventions as kfp
 from headrace.compiler.container_step import build_container_steps
+from headrace.compiler.exit_handler import EXIT_TEMPLATE, exit_template
 from headrace.compiler.names import generate_name, k8s_name, unique_names
 from headrace.compiler.options import CompileOptions
 from headrace.compiler.step import IR_ANNOTATION, Shared, Step, build_step, retry_strategy
@@ -40,7 +41,7 @@ def build_workflow(ir: PipelineIR, ir_json: str, options: CompileOptions) -> dic
         options=options,
         root=pipeline_root(ir, options),
         metadata=metadata(ir, options),
-        names=unique_names(_task_keys(ir), reserved=(DAG_TEMPLATE,)),
+        names=unique_names(_task_keys(ir), reserved=(DAG_TEMPLATE, EXIT_TEMPLATE)),
         retry=retry_strategy(options),
     )
     steps = [
@@ -65,7 +66,8 @@ def build_workflow(ir: PipelineIR, ir_json: str, options: CompileOptions) -> dic
         IR_ANNOTATION: ir_json,  # last: the readable annotations come first
     }
 
-    spec: dict[str, Any] = {"entrypoint": DAG_TEMPLATE}
+    # onExit: marks what a step killed for good left RUNNING (exit_handler.py).
+    spec: dict[str, Any] = {"entrypoint": DAG_TEMPLATE, "onExit": EXIT_TEMPLATE}
     if options.service_account:
         spec["serviceAccountName"] = options.service_account
     if options.image_pull_secrets:
@@ -79,7 +81,7 @@ def build_workflow(ir: PipelineIR, ir_json: str, options: CompileOptions) -> dic
     spec["podMetadata"] = {"labels": {**kfp.pod_labels(), PIPELINE_LABEL: pipeline_label}}
     if shared.root.volume:
         spec["volumes"] = [shared.root.volume]
-    spec["templates"] = [_dag(steps), *(s.template for s in steps)]
+    spec["templates"] = [_dag(steps), *(s.template for s in steps), exit_template(shared)]
     return {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
             "metadata": meta, "spec": spec}
 

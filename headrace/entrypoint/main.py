@@ -30,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--ir", help="path of the pipeline IR JSON")
     source.add_argument("--ir-env", help="environment variable holding the pipeline IR JSON")
-    p.add_argument("--node", required=True, help="id of the node to run")
+    p.add_argument("--node", help="id of the node to run (not with --phase=exit-handler)")
     p.add_argument("--run-id", required=True, help="the run (in Argo: the workflow name)")
     p.add_argument("--metadata", help="metadata URL (default: the IR's, else SQLite under root)")
     p.add_argument("--root", help="pipeline root (default: the IR's)")
@@ -45,11 +45,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--ui-metadata", help="write KFP mlpipeline-ui-metadata JSON here")
     p.add_argument(
         "--phase",
-        choices=("launch", "container-driver", "container-publisher"),
+        choices=("launch", "container-driver", "container-publisher", "exit-handler"),
         default="launch",
         help="launch the node whole, or (a container node in a cluster) only the step before or "
-        "after its own container step",
+        "after its own container step, or (the workflow's exit handler) mark the run's "
+        "unfinished executions",
     )
+    p.add_argument("--workflow-status", default="", help="exit-handler: {{workflow.status}}")
+    p.add_argument("--workflow-failures", default="", help="exit-handler: {{workflow.failures}}")
     p.add_argument("--driver-outputs", help="container-driver: where to write Argo's parameters")
     return p
 
@@ -57,8 +60,12 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     args = _parser().parse_args(argv)
+    if args.phase != "exit-handler" and not args.node:
+        _parser().error("--node is required")
     try:
         ir = _load_ir(args)
+        if args.phase == "exit-handler":
+            return _exit_handler(args, ir)
         if args.beam_arg:
             node = ir.node(args.node)
             ir = _with_node_beam_args(ir, node.id, tuple(args.beam_arg))
@@ -104,6 +111,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.ui_metadata:
         _write_ui_metadata(args.ui_metadata, result)
     print(f"headrace: node {result.node_id} {result.outcome} ({result.cache_reason})")
+    return exit_codes.OK
+
+
+def _exit_handler(args: argparse.Namespace, ir: PipelineIR) -> int:
+    from headrace.launcher.unfinished import mark_unfinished
+
+    root = args.root or ir.root or "headrace-root"
+    store = open_store(args.metadata or ir.metadata or default_url(root))
+    marked = mark_unfinished(store, ir, args.run_id, root=root, status=args.workflow_status,
+                             failures=args.workflow_failures)
+    print(f"headrace: workflow {args.run_id} {args.workflow_status or 'ended'}; "
+          f"{len(marked)} unfinished execution(s) marked")
     return exit_codes.OK
 
 

@@ -30,7 +30,7 @@ def test_it_is_a_workflow_with_a_generated_name_and_a_dag_entrypoint(doc):
     assert doc["metadata"]["generateName"] == "penguin-simple-"
     templates = doc["spec"]["templates"]
     assert templates[0]["name"] == doc["spec"]["entrypoint"] and "dag" in templates[0]
-    assert [t["container"]["command"] for t in templates[1:]] == \
+    assert [t["container"]["command"] for t in templates[1:-1]] == \
         [["python", "-m", "headrace.entrypoint"]] * 5
     for task in templates[0]["dag"]["tasks"]:
         assert "depends" not in task  # the KFP UI draws edges only from `dependencies`
@@ -40,10 +40,10 @@ def test_one_container_template_per_node_with_valid_unique_names(doc):
     ir = penguin()
     tasks = doc["spec"]["templates"][0]["dag"]["tasks"]
     names = [t["name"] for t in doc["spec"]["templates"]]
-    assert len(names) == len(set(names)) == len(ir.nodes) + 1
+    assert len(names) == len(set(names)) == len(ir.nodes) + 2  # and the exit handler
     assert all(NAME.match(n) and len(n) <= 63 for n in names)
-    assert [t["template"] for t in tasks] == names[1:]
-    for node, t in zip(ir.nodes, doc["spec"]["templates"][1:], strict=True):
+    assert [t["template"] for t in tasks] == names[1:-1]
+    for node, t in zip(ir.nodes, doc["spec"]["templates"][1:-1], strict=True):
         assert flags(t["container"], "node") == [node.id]
         assert flags(t["container"], "run-id") == ["{{workflow.name}}"]
 
@@ -55,7 +55,7 @@ def test_the_ir_travels_once_as_an_annotation_that_each_step_references(doc):
     assert PipelineIR.from_json(annotation) == ir
     assert doc["metadata"]["annotations"]["headrace.dev/ir-fingerprint"] == ir.fingerprint()
     assert text.count('"code_hash"') == len(ir.nodes)  # the IR's text appears exactly once
-    for t in doc["spec"]["templates"][1:]:
+    for t in doc["spec"]["templates"][1:-1]:
         c = t["container"]
         assert env_of(c)["HEADRACE_IR"] == "{{workflow.annotations.headrace.dev/ir}}"
         assert flags(c, "ir-env") == ["HEADRACE_IR"]
@@ -76,7 +76,7 @@ def test_retries_only_for_exit_codes_that_mean_infrastructure_trouble(doc):
 def test_timeouts_and_pod_gc(doc):
     assert doc["spec"]["activeDeadlineSeconds"] == 3 * 24 * 3600
     assert doc["spec"]["podGC"] == {"strategy": "OnWorkflowSuccess"}
-    assert all(t["activeDeadlineSeconds"] == "86400" for t in doc["spec"]["templates"][1:])
+    assert all(t["activeDeadlineSeconds"] == "86400" for t in doc["spec"]["templates"][1:-1])
     lean = compile_doc(penguin(), step_timeout_seconds=None, workflow_timeout_seconds=None,
                        pod_gc=None)
     assert "activeDeadlineSeconds" not in lean["spec"] and "podGC" not in lean["spec"]
@@ -96,7 +96,7 @@ def test_kubeflow_conventions(doc):
         "inputs": [{"name": "threshold", "type": "Float", "default": "0.7"},
                    {"name": "train-steps", "type": "Integer", "default": "200"}],
     }
-    for t in doc["spec"]["templates"][1:]:
+    for t in doc["spec"]["templates"][1:-1]:
         display = t["metadata"]["annotations"]["pipelines.kubeflow.org/task_display_name"]
         assert flags(t["container"], "node") == [display]
         (artifact,) = t["outputs"]["artifacts"]
@@ -172,6 +172,6 @@ def test_warnings_point_at_what_may_fail_in_the_cluster():
 def test_step_arguments_parse_with_the_entrypoints_own_parser(doc):
     main = pytest.importorskip("headrace.entrypoint.main",
                                reason="the container entrypoint is not written yet")
-    for t in doc["spec"]["templates"][1:]:
+    for t in doc["spec"]["templates"][1:-1]:
         args = main._parser().parse_args(t["container"]["args"])
         assert args.ir_env == "HEADRACE_IR" and args.run_id == "{{workflow.name}}"

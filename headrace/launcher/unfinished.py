@@ -1,0 +1,86 @@
+"""What a workflow's exit handler does: mark the run's executions still RUNNING (their step was
+OOM-killed, lost with its node, over its deadline, or the workflow was stopped) FAILED or
+CANCELED with the reason Argo gave, and remove their unpublished outputs, so nothing stays
+RUNNING forever and a retried or resumed run starts clean."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from headrace.ir import PipelineIR
+from headrace.launcher.launch import _remove_outputs
+from headrace.metadata import CANCELED, FAILED, RUNNING, Store
+
+# The exit handler's mark, so `headrace runs show` can tell what happened (and how to resume).
+MARK = "workflow ended"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Marked:
+    execution_id: int
+    node_id: str
+    state: str
+    reason: str
+
+
+def mark_unfinished(
+    store: Store,
+    ir: PipelineIR,
+    run_id: str,
+    *,
+    root: str,
+    status: str,
+    failures: str,
+    log: Callable[[str], None] = print,
+) -> list[Marked]:
+    """Mark every RUNNING execution of run `run_id`: FAILED if Argo lists its step among the
+    failures (with Argo's message), else CANCELED (the workflow ended while it ran)."""
+    failed = _failures(failures)
+    marked = []
+    for execution in store.run_executions(ir.name, run_id):
+        if execution.state != RUNNING:
+            continue
+        failure = failed.get(_key(execution.node_id))
+        if failure is not None:
+            state = FAILED
+            reason = f"{MARK} {status}: step {failure.get('displayName')} failed: " \
+                     f"{failure.get('message') or 'no message'}"
+        else:
+            state = CANCELED
+            others = "; ".join(f"{f.get('displayName')}: {f.get('message')}"
+                               for f in failed.values())
+            reason = f"{MARK} {status} while this step ran" + (f" ({others})" if others else "")
+        store.finish(execution.id, state, reason)
+        try:
+            node = ir.node(execution.node_id)
+        except KeyError:
+            node = None
+        if node is not None:
+            _remove_outputs(root, ir.name, node, execution.id)
+        log(f"headrace: marked execution {execution.id} ({execution.node_id}) {state}: {reason}")
+        marked.append(Marked(execution_id=execution.id, node_id=execution.node_id, state=state,
+                             reason=reason))
+    return marked
+
+
+def _failures(text: str) -> dict[str, dict[str, Any]]:
+    """Argo's `{{workflow.failures}}` (a JSON list of failed nodes, or "null"), by task key."""
+    try:
+        parsed = json.loads(text) if text else None
+    except ValueError:
+        parsed = [{"displayName": "?", "message": text}]
+    found: dict[str, dict[str, Any]] = {}
+    for failure in parsed if isinstance(parsed, list) else []:
+        if isinstance(failure, dict):
+            found[_key(str(failure.get("displayName", "")))] = failure
+    return found
+
+
+def _key(name: str) -> str:
+    # Task names are node ids made Kubernetes names (CsvExampleGen -> csv-example-gen): compare
+    # both as bare lower-case letters and digits. A container node's own step is the node's.
+    return re.sub(r"[^a-z0-9]", "", name.lower())
