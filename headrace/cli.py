@@ -543,7 +543,8 @@ def image_name_command(gpu: bool, beam: bool, repository: str | None) -> None:
 @_image_flags
 @click.option("--push", is_flag=True, help="Push the image after building it (`docker login` "
               "to the registry first).")
-@click.option("--base", type=click.Choice(["auto", "official", "local"]), envvar="HEADRACE_IMAGE_BASE",
+@click.option("--base", type=click.Choice(["auto", "official", "local"]),
+              envvar="HEADRACE_IMAGE_BASE",
               help="Base images: the Dockerfile's official ones, local ones (`headrace image "
               "base`), or auto (official if they can be pulled, else local; the default).")
 @click.option("--context", "context_dir", type=click.Path(file_okay=False, exists=True),
@@ -580,6 +581,7 @@ def image_base_command(beam: bool) -> None:
     root = images.source_tree()
     if root is None:
         _fail("Making base images needs a Headrace source checkout (images/Dockerfile).")
+    assert root is not None
     try:
         made = image_base.ensure(images._client(), (root / images.DOCKERFILE).read_text(),
                                  beam=beam, log=lambda line: err.print(line, markup=False))
@@ -624,7 +626,8 @@ def replay_command(workflow_file: str, use_docker: bool, root: str | None,
         for value in values:
             key, sep, rest = value.partition("=")
             if not sep or not key:
-                _fail(f"{flag} {value!r} must look like {'NAME/KEY' if flag == '--secret' else 'NAME'}=VALUE.")
+                form = "NAME/KEY=VALUE" if flag == "--secret" else "NAME=VALUE"
+                _fail(f"{flag} {value!r} must look like {form}.")
             out.append((key, rest))
         return out
 

@@ -39,8 +39,14 @@ DEBIAN_MIRROR = "http://deb.debian.org/debian"
 LABEL = "dev.headrace.base"
 # Removed from the debootstrap'ed tree: package caches and lists, docs, man pages, locales
 # (about half of minbase's size; the build stage runs `apt-get update` again).
-_PRUNE = ("var/cache/apt/archives", "var/lib/apt/lists", "usr/share/doc", "usr/share/man",
-          "usr/share/locale", "usr/share/info")
+_PRUNE = (
+    "var/cache/apt/archives",
+    "var/lib/apt/lists",
+    "usr/share/doc",
+    "usr/share/man",
+    "usr/share/locale",
+    "usr/share/info",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,8 +111,9 @@ def _import(client: Any, name: str, data: bytes | Path, changes: list[str]) -> N
         # tar(1) rather than tarfile: it keeps devices, hard links and xattrs of a root fs,
         # and streams it instead of holding ~130 MB in memory.
         with subprocess.Popen(["tar", "-C", str(data), "-c", "."], stdout=subprocess.PIPE) as tar:
-            client.api.import_image_from_stream(tar.stdout, repository=repo, tag=tag,
-                                                changes=changes)
+            client.api.import_image_from_stream(
+                tar.stdout, repository=repo, tag=tag, changes=changes
+            )
         if tar.returncode:
             raise ImageError(f"tar of {data} failed (exit {tar.returncode}) while making {name}.")
     else:
@@ -131,8 +138,18 @@ def _make_python(client: Any, name: str, log: Callable[[str], None]) -> None:
     with tempfile.TemporaryDirectory(prefix="headrace-base-") as tmp:
         rootfs = Path(tmp) / "rootfs"
         done = subprocess.run(
-            [debootstrap, "--variant=minbase", "--include=python3,ca-certificates", SUITE,
-             str(rootfs), DEBIAN_MIRROR], capture_output=True, text=True, check=False)
+            [
+                debootstrap,
+                "--variant=minbase",
+                "--include=python3,ca-certificates",
+                SUITE,
+                str(rootfs),
+                DEBIAN_MIRROR,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if done.returncode:
             tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-8:])
             raise ImageError(
@@ -143,12 +160,17 @@ def _make_python(client: Any, name: str, log: Callable[[str], None]) -> None:
         for relative in _PRUNE:
             shutil.rmtree(rootfs / relative, ignore_errors=True)
         log(f"debootstrap made Debian {SUITE}; importing it as {name}")
-        _import(client, name, rootfs, [
-            "ENV LANG=C.UTF-8",
-            "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            f'LABEL {LABEL}="debootstrap {SUITE} minbase + python3"',
-            'CMD ["python3"]',
-        ])
+        _import(
+            client,
+            name,
+            rootfs,
+            [
+                "ENV LANG=C.UTF-8",
+                "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                f'LABEL {LABEL}="debootstrap {SUITE} minbase + python3"',
+                'CMD ["python3"]',
+            ],
+        )
 
 
 def _make_uv(client: Any, name: str, log: Callable[[str], None]) -> None:
@@ -164,11 +186,18 @@ def _uv_from_wheel(version: str) -> bytes:
     try:
         with urllib.request.urlopen(url, timeout=60) as response:
             release = json.load(response)
-        files = [f for f in release["releases"][version] if f["filename"].endswith(".whl")
-                 and "manylinux" in f["filename"] and "x86_64" in f["filename"]]
+        files = [
+            f
+            for f in release["releases"][version]
+            if f["filename"].endswith(".whl")
+            and "manylinux" in f["filename"]
+            and "x86_64" in f["filename"]
+        ]
         wheel = files[0]
         # Mirrors of PyPI's JSON API may give file URLs relative to the page.
-        with urllib.request.urlopen(urllib.parse.urljoin(url, wheel["url"]), timeout=300) as response:
+        with urllib.request.urlopen(
+            urllib.parse.urljoin(url, wheel["url"]), timeout=300
+        ) as response:
             data = response.read()
     except (OSError, ValueError, KeyError, IndexError) as exc:
         raise ImageError(
@@ -199,16 +228,21 @@ def _make_beam(client: Any, name: str, log: Callable[[str], None]) -> None:
         # module: built from the module proxy, at the Beam version of uv.lock.
         module = f"github.com/apache/beam/sdks/v2/python/container@v{version}"
         log(f"go install {module}")
-        done = subprocess.run([go, "install", module], env=env, capture_output=True,
-                              text=True, check=False)
+        done = subprocess.run(
+            [go, "install", module], env=env, capture_output=True, text=True, check=False
+        )
         if done.returncode:
             raise ImageError(
                 f"Building Beam's boot ({module}) failed (exit {done.returncode}):\n"
                 f"{done.stderr.strip()[-2000:]}\nCheck that the Go module proxy is reachable."
             )
         boot = (Path(tmp) / "container").read_bytes()
-    _import(client, name, _tar({"opt/apache/beam/boot": (boot, 0o755)}),
-            [f'LABEL {LABEL}="beam {version} boot (go install)"'])
+    _import(
+        client,
+        name,
+        _tar({"opt/apache/beam/boot": (boot, 0o755)}),
+        [f'LABEL {LABEL}="beam {version} boot (go install)"'],
+    )
 
 
 def _tar(files: dict[str, tuple[bytes, int]]) -> bytes:

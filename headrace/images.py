@@ -292,8 +292,9 @@ def _bases(
 
     base = base or os.environ.get(BASE_ENV) or "auto"
     if base not in BASE_CHOICES:
-        raise ImageError(f"Base {base!r} is not one of {', '.join(BASE_CHOICES)} (--base, "
-                         f"${BASE_ENV}).")
+        raise ImageError(
+            f"Base {base!r} is not one of {', '.join(BASE_CHOICES)} (--base, ${BASE_ENV})."
+        )
     text = (root / DOCKERFILE).read_text()
     if base == "official":
         return "official", {}
@@ -301,8 +302,10 @@ def _bases(
         missing = [image for image in _official_bases(root, key) if not _pullable(client, image)]
         if not missing:
             return "official", {}
-        log(f"Cannot pull {', '.join(missing)} (no image registry reachable?): building on "
-            f"local bases instead (`headrace image base` makes them).")
+        log(
+            f"Cannot pull {', '.join(missing)} (no image registry reachable?): building on "
+            f"local bases instead (`headrace image base` makes them)."
+        )
     if key == "gpu":
         raise ImageError(
             f"The GPU image needs its CUDA base {build_args(root, VARIANTS['gpu'])['BASE_IMAGE']}"
@@ -348,8 +351,12 @@ def _build_ca() -> Path | None:
     return None
 
 
-def _context_tar(files: list[tuple[str, Path]], *, ca: Path | None = None,
-                 extra: Mapping[str, bytes] | None = None) -> Any:
+def _context_tar(
+    files: list[tuple[str, Path]],
+    *,
+    ca: Path | None = None,
+    extra: Mapping[str, bytes] | None = None,
+) -> Any:
     """The build context as an uncompressed tarball: `files` (archive name, path), the build
     CA (see BUILD_CA) and generated `extra` files. The docker SDK's own tar cannot add files
     from outside the context directory, hence this one."""
@@ -357,7 +364,8 @@ def _context_tar(files: list[tuple[str, Path]], *, ca: Path | None = None,
     import tarfile
     import tempfile
 
-    out = tempfile.TemporaryFile()
+    # Returned open (the build reads it), so not a `with` block; closed when collected.
+    out = tempfile.TemporaryFile()  # noqa: SIM115
     with tarfile.open(fileobj=out, mode="w") as tar:
         for arcname, path in files:
             tar.add(str(path), arcname=arcname, recursive=False)

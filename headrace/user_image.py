@@ -23,18 +23,23 @@ from headrace.errors import ImageError
 
 LABEL = "dev.headrace.context"
 # Never part of a user's image: local run outputs, caches, virtualenvs, VCS data.
-DEFAULT_EXCLUDES = (".git", ".venv", "**/__pycache__", "**/*.py[co]", "headrace-root",
-                    "**/headrace-root", ".pytest_cache", ".mypy_cache", ".ruff_cache",
-                    "Dockerfile", ".dockerignore")
+DEFAULT_EXCLUDES = (
+    ".git",
+    ".venv",
+    "**/__pycache__",
+    "**/*.py[co]",
+    "headrace-root",
+    "**/headrace-root",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    "Dockerfile",
+    ".dockerignore",
+)
 
 
 def dockerfile(base: str, directory: Path) -> str:
-    return (
-        f"FROM {base}\n"
-        f"COPY . {directory}/\n"
-        f"WORKDIR {directory}\n"
-        f'LABEL {LABEL}="{directory}"\n'
-    )
+    return f'FROM {base}\nCOPY . {directory}/\nWORKDIR {directory}\nLABEL {LABEL}="{directory}"\n'
 
 
 def context_files(directory: Path) -> list[str]:
@@ -43,11 +48,17 @@ def context_files(directory: Path) -> list[str]:
     patterns = list(DEFAULT_EXCLUDES)
     ignore = directory / ".dockerignore"
     if ignore.exists():
-        patterns += [line.strip() for line in ignore.read_text().splitlines()
-                     if line.strip() and not line.startswith("#")]
+        patterns += [
+            line.strip()
+            for line in ignore.read_text().splitlines()
+            if line.strip() and not line.startswith("#")
+        ]
     paths = exclude_paths(str(directory), patterns, dockerfile="Dockerfile")
-    return sorted(p for p in paths if p != "Dockerfile" and (
-        os.path.islink(directory / p) or not (directory / p).is_dir()))
+    return sorted(
+        p
+        for p in paths
+        if p != "Dockerfile" and (os.path.islink(directory / p) or not (directory / p).is_dir())
+    )
 
 
 def name_for(directory: Path, base: str, repo: str) -> str:
@@ -60,7 +71,7 @@ def name_for(directory: Path, base: str, repo: str) -> str:
         digest.update(f"{relative}\0{mode}\0".encode() + hashlib.sha256(content).digest())
     # An image name's path component: lower-case letters, digits and separators.
     slug = re.sub(r"[^a-z0-9]+", "-", directory.name.lower()).strip("-") or "pipeline"
-    return f"{repo}/{slug[:60]}:{digest.hexdigest()[:images.TAG_LENGTH]}"
+    return f"{repo}/{slug[:60]}:{digest.hexdigest()[: images.TAG_LENGTH]}"
 
 
 def build(
@@ -93,9 +104,16 @@ def build(
     files = [(relative, directory / relative) for relative in context_files(directory)]
     log(f"Building {name} from {directory} ({len(files)} files) on {headrace_image}")
     image_id = images._stream_build(
-        client, log, fileobj=images._context_tar(
-            files, extra={"Dockerfile": dockerfile(headrace_image, directory).encode()}),
-        custom_context=True, tag=name, rm=True, decode=True)
+        client,
+        log,
+        fileobj=images._context_tar(
+            files, extra={"Dockerfile": dockerfile(headrace_image, directory).encode()}
+        ),
+        custom_context=True,
+        tag=name,
+        rm=True,
+        decode=True,
+    )
     if push:
         images._push(client, name, log)
     return images.Built(name=name, image_id=image_id, pushed=push, bases=built_base)

@@ -151,7 +151,8 @@ def _gpu_pipeline(tmp_path: Path) -> str:
 def _images_of(yaml_text: str) -> dict[str, str]:
     doc = yaml.safe_load(yaml_text)
     return {
-        t["name"]: t["container"]["image"] for t in doc["spec"]["templates"]
+        t["name"]: t["container"]["image"]
+        for t in doc["spec"]["templates"]
         if "container" in t and t["name"] != "headrace-exit-handler"
     }
 
@@ -245,15 +246,19 @@ def test_dockerfile_pins_python_beam_cuda_and_installs_the_lock():
     body = " ".join(f"{i} {a}" for i, a in instructions)
     deps_stage = body.split("AS deps", 1)[1].split("FROM ", 1)[0]
     # g++ and Python's headers come before the dependency layer (pyfarmhash builds from source)
-    assert deps_stage.index("g++") < deps_stage.index("python3.11-dev") < deps_stage.index(
-        "uv sync --frozen --no-dev --no-install-project")
+    assert (
+        deps_stage.index("g++")
+        < deps_stage.index("python3.11-dev")
+        < deps_stage.index("uv sync --frozen --no-dev --no-install-project")
+    )
     assert "COPY pyproject.toml uv.lock" in deps_stage
     project_stage = body.split("AS project", 1)[1].split("FROM ", 1)[0]
     assert "COPY . /app" in project_stage and "uv sync --frozen --no-dev " in project_stage
     headrace_stage = body.split("AS headrace", 1)[1].split("FROM ", 1)[0]
     # The image gets the virtualenv, never the build tools or the build machine's CA bundle.
     assert headrace_stage.index("COPY --from=deps /opt/venv") < headrace_stage.index(
-        "COPY --from=project /app /app")
+        "COPY --from=project /app /app"
+    )
     assert "apt-get" not in headrace_stage and images.BUILD_CA not in headrace_stage
     assert "WORKDIR /app" in headrace_stage and "TF_USE_LEGACY_KERAS=1" in headrace_stage
     assert "PATH=/opt/venv/bin:$PATH" in headrace_stage
@@ -310,8 +315,9 @@ def test_build_streams_the_log_records_the_names_and_reports_failures(monkeypatc
     )
     monkeypatch.setattr(images, "_client", lambda: client)
     lines: list[str] = []
-    built = images.build("gpu", repo="reg.example.com/ml", push=True, base="official",
-                         log=lines.append)
+    built = images.build(
+        "gpu", repo="reg.example.com/ml", push=True, base="official", log=lines.append
+    )
     assert built.name == images.image_name("gpu", "reg.example.com/ml") and built.pushed
     assert built.image_id == "sha256:abc" and client.pushed == [built.name]
     assert "Step 1/9 : FROM uv" in lines

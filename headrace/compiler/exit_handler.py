@@ -27,10 +27,15 @@ def exit_template(shared: Shared) -> dict[str, Any]:
         "--workflow-status={{workflow.status}}",
         "--workflow-failures={{workflow.failures}}",
     ]
-    container["env"] = [{"name": IR_ENV, "value": IR_REFERENCE}, *shared.metadata.env,
-                        {"name": "NVIDIA_VISIBLE_DEVICES", "value": ""}]
-    container["resources"] = {"requests": {"cpu": "100m", "memory": "256Mi"},
-                              "limits": {"cpu": "1", "memory": "1Gi"}}
+    container["env"] = [
+        {"name": IR_ENV, "value": IR_REFERENCE},
+        *shared.metadata.env,
+        {"name": "NVIDIA_VISIBLE_DEVICES", "value": ""},
+    ]
+    container["resources"] = {
+        "requests": {"cpu": "100m", "memory": "256Mi"},
+        "limits": {"cpu": "1", "memory": "1Gi"},
+    }
     if shared.root.mount:  # to remove the unpublished outputs of what it marks
         container["volumeMounts"] = [shared.root.mount]
     template: dict[str, Any] = {"name": EXIT_TEMPLATE}

@@ -119,10 +119,18 @@ def _exit_handler(args: argparse.Namespace, ir: PipelineIR) -> int:
 
     root = args.root or ir.root or "headrace-root"
     store = open_store(args.metadata or ir.metadata or default_url(root))
-    marked = mark_unfinished(store, ir, args.run_id, root=root, status=args.workflow_status,
-                             failures=args.workflow_failures)
-    print(f"headrace: workflow {args.run_id} {args.workflow_status or 'ended'}; "
-          f"{len(marked)} unfinished execution(s) marked")
+    marked = mark_unfinished(
+        store,
+        ir,
+        args.run_id,
+        root=root,
+        status=args.workflow_status,
+        failures=args.workflow_failures,
+    )
+    print(
+        f"headrace: workflow {args.run_id} {args.workflow_status or 'ended'}; "
+        f"{len(marked)} unfinished execution(s) marked"
+    )
     return exit_codes.OK
 
 

@@ -47,12 +47,15 @@ def mark_unfinished(
         failure = failed.get(_key(execution.node_id))
         if failure is not None:
             state = FAILED
-            reason = f"{MARK} {status}: step {failure.get('displayName')} failed: " \
-                     f"{failure.get('message') or 'no message'}"
+            reason = (
+                f"{MARK} {status}: step {failure.get('displayName')} failed: "
+                f"{failure.get('message') or 'no message'}"
+            )
         else:
             state = CANCELED
-            others = "; ".join(f"{f.get('displayName')}: {f.get('message')}"
-                               for f in failed.values())
+            others = "; ".join(
+                f"{f.get('displayName')}: {f.get('message')}" for f in failed.values()
+            )
             reason = f"{MARK} {status} while this step ran" + (f" ({others})" if others else "")
         store.finish(execution.id, state, reason)
         try:
@@ -62,8 +65,9 @@ def mark_unfinished(
         if node is not None:
             _remove_outputs(root, ir.name, node, execution.id)
         log(f"headrace: marked execution {execution.id} ({execution.node_id}) {state}: {reason}")
-        marked.append(Marked(execution_id=execution.id, node_id=execution.node_id, state=state,
-                             reason=reason))
+        marked.append(
+            Marked(execution_id=execution.id, node_id=execution.node_id, state=state, reason=reason)
+        )
     return marked
 
 

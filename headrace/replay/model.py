@@ -39,7 +39,7 @@ class TaskRun:
 
     @property
     def succeeded(self) -> bool:
-        return self.skipped or bool(self.attempts) and self.attempts[-1].exit_code == 0
+        return self.skipped or (bool(self.attempts) and self.attempts[-1].exit_code == 0)
 
 
 class TaskFailed(HeadraceError):

@@ -4,6 +4,7 @@ them (processes on this machine, or Docker containers of their images on the hos
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import re
@@ -19,8 +20,18 @@ from typing import Any, Protocol
 from headrace.replay.model import Attempt, ReplayError
 
 _QUANTITY = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(m|k|M|G|T|Ki|Mi|Gi|Ti)?")
-_SCALE = {None: 1, "m": 0.001, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12,
-          "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
+_SCALE = {
+    None: 1,
+    "m": 0.001,
+    "k": 1e3,
+    "M": 1e6,
+    "G": 1e9,
+    "T": 1e12,
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+}
 DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
 STOPPED_MESSAGE = "Stopped with strategy 'Stop'"
 
@@ -60,10 +71,24 @@ class Runner(Protocol):
     def run(self, pod: Pod, stop: threading.Event, retry_codes: set[int]) -> Attempt: ...
 
 
-def _attempt(code: int, out: str, err: str, started: float, retry_codes: set[int],
-             message: str, files: dict[str, bytes]) -> Attempt:
-    return Attempt(exit_code=code, stdout=out, stderr=err, seconds=time.monotonic() - started,
-                   retryable=code in retry_codes, message=message, files=files)
+def _attempt(
+    code: int,
+    out: str,
+    err: str,
+    started: float,
+    retry_codes: set[int],
+    message: str,
+    files: dict[str, bytes],
+) -> Attempt:
+    return Attempt(
+        exit_code=code,
+        stdout=out,
+        stderr=err,
+        seconds=time.monotonic() - started,
+        retryable=code in retry_codes,
+        message=message,
+        files=files,
+    )
 
 
 def _wait_for_port(port: int, alive: Callable[[], bool], where: str) -> None:
@@ -93,10 +118,13 @@ class ProcessRunner:
         started = time.monotonic()
         message = ""
         try:
-            for side, proc in zip(pod.sidecars, sidecars, strict=True):
-                if side.service_port:
-                    _wait_for_port(side.service_port, lambda p=proc: p.poll() is None,
-                                   f"sidecar {side.name!r}")
+            for spec, running in zip(pod.sidecars, sidecars, strict=True):
+                if spec.service_port:
+                    _wait_for_port(
+                        spec.service_port,
+                        functools.partial(_alive, running),
+                        f"sidecar {spec.name!r}",
+                    )
             proc = self._start(pod.main, capture=True)
             while True:
                 try:
@@ -118,17 +146,29 @@ class ProcessRunner:
                     side.kill()
         files = {}
         for path in pod.outputs:
-            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
-                with open(path, "rb") as f:
-                    files[path] = f.read()
-        return _attempt(code, out, err + (f"\n{message}" if message else ""), started,
-                        retry_codes, message, files)
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError), open(path, "rb") as f:
+                files[path] = f.read()
+        return _attempt(
+            code,
+            out,
+            err + (f"\n{message}" if message else ""),
+            started,
+            retry_codes,
+            message,
+            files,
+        )
 
     def _start(self, c: Container, *, capture: bool) -> subprocess.Popen[str]:
         out = subprocess.PIPE if capture else subprocess.DEVNULL
         try:
-            return subprocess.Popen(c.argv, env={**self.base_env, **c.env}, cwd=self.cwd,
-                                    stdout=out, stderr=out, text=True)
+            return subprocess.Popen(
+                c.argv,
+                env={**self.base_env, **c.env},
+                cwd=self.cwd,
+                stdout=out,
+                stderr=out,
+                text=True,
+            )
         except OSError as exc:
             raise ReplayError(f"container {c.name!r}: cannot start {c.argv[0]!r}: {exc}") from exc
 
@@ -153,8 +193,11 @@ class DockerRunner:
                 started_side = self._start(side, f"{pod.name}-{side.name}", pod.labels)
                 sidecars.append(started_side)
                 if side.service_port:
-                    _wait_for_port(side.service_port, lambda c=started_side: _running(c),
-                                   f"sidecar {side.name!r}")
+                    _wait_for_port(
+                        side.service_port,
+                        functools.partial(_running, started_side),
+                        f"sidecar {side.name!r}",
+                    )
             main = self._start(pod.main, pod.name, pod.labels)
             try:
                 while True:
@@ -194,9 +237,15 @@ class DockerRunner:
             kwargs["mem_limit"] = c.memory
         try:
             return self.client.containers.run(
-                c.image, entrypoint=c.argv[:1], command=c.argv[1:], environment=c.env,
-                name=_container_name(name), labels=dict(labels), detach=True,
-                network_mode="host", **kwargs,
+                c.image,
+                entrypoint=c.argv[:1],
+                command=c.argv[1:],
+                environment=c.env,
+                name=_container_name(name),
+                labels=dict(labels),
+                detach=True,
+                network_mode="host",
+                **kwargs,
                 volumes={host: {"bind": inside, "mode": "rw"} for host, inside in c.mounts},
             )
         except docker.errors.ImageNotFound as exc:
@@ -205,7 +254,13 @@ class DockerRunner:
                 f"it (`headrace image build`, or `--context DIR` for yours) or `docker pull` it."
             ) from exc
         except docker.errors.APIError as exc:
-            raise ReplayError(f"container {c.name!r}: Docker cannot start {c.image}: {exc}") from exc
+            raise ReplayError(
+                f"container {c.name!r}: Docker cannot start {c.image}: {exc}"
+            ) from exc
+
+
+def _alive(proc: subprocess.Popen[str]) -> bool:
+    return proc.poll() is None
 
 
 def _running(container: Any) -> bool:

@@ -60,12 +60,14 @@ class Replay:
         runner: Runner | None = None,
     ) -> None:
         doc = yaml.safe_load(workflow) if isinstance(workflow, str) else workflow
-        if not isinstance(doc, dict) or doc.get("kind") != "Workflow" or (
-                doc.get("apiVersion") != "argoproj.io/v1alpha1"):
+        if (
+            not isinstance(doc, dict)
+            or doc.get("kind") != "Workflow"
+            or (doc.get("apiVersion") != "argoproj.io/v1alpha1")
+        ):
             raise ReplayError("not an argoproj.io/v1alpha1 Workflow")
         self.doc, self.spec, meta = doc, doc["spec"], doc["metadata"]
-        self.name = (workflow_name or meta.get("name")
-                     or meta["generateName"] + uuid.uuid4().hex[:5])
+        self.name = workflow_name or meta.get("name") or meta["generateName"] + uuid.uuid4().hex[:5]
         self.glob = _globals(doc, self.name, parameters or {})
         self.templates = {t["name"]: t for t in self.spec["templates"]}
         self.secrets = secrets or {}
@@ -104,9 +106,12 @@ class Replay:
             while True:
                 if not failed and not self._stop.is_set():
                     for name, task in tasks.items():
-                        if (name not in done and name not in running.values()
-                                and done.issuperset(task.get("dependencies", []))
-                                and len(running) < self.parallelism):
+                        if (
+                            name not in done
+                            and name not in running.values()
+                            and done.issuperset(task.get("dependencies", []))
+                            and len(running) < self.parallelism
+                        ):
                             running[pool.submit(self._task, task, dict(self.glob))] = name
                 if not running:
                     break
@@ -120,8 +125,12 @@ class Replay:
                         failed.append(run)
                         continue
                     with self._lock:
-                        self.glob.update({f"tasks.{name}.outputs.parameters.{k}": v
-                                          for k, v in run.parameters.items()})
+                        self.glob.update(
+                            {
+                                f"tasks.{name}.outputs.parameters.{k}": v
+                                for k, v in run.parameters.items()
+                            }
+                        )
         # Deterministic: dependency order, ties in the order the DAG lists them.
         runs.sort(key=lambda r: order[r.task])
         stopped = self._stop.is_set() and len(done) < len(tasks)
@@ -137,19 +146,36 @@ class Replay:
         name = self.spec.get("onExit")
         if not name:
             return []
-        failures = [{
-            "displayName": r.task, "message": r.attempts[-1].message
-            or f"Error (exit code {r.attempts[-1].exit_code})", "templateName": r.task,
-            "phase": "Failed", "podName": f"{self.name}-{r.task}",
-            "finishedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        } for r in failed]
-        glob = {**self.glob, "workflow.status": status,
-                "workflow.failures": json.dumps(failures) if failures else "null"}
+        failures = [
+            {
+                "displayName": r.task,
+                "message": r.attempts[-1].message
+                or f"Error (exit code {r.attempts[-1].exit_code})",
+                "templateName": r.task,
+                "phase": "Failed",
+                "podName": f"{self.name}-{r.task}",
+                "finishedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            }
+            for r in failed
+        ]
+        glob = {
+            **self.glob,
+            "workflow.status": status,
+            "workflow.failures": json.dumps(failures) if failures else "null",
+        }
         if stopped and not failures:
-            glob["workflow.failures"] = json.dumps([{
-                "displayName": self.name, "message": "Stopped with strategy 'Stop'",
-                "templateName": self.spec["entrypoint"], "phase": "Failed",
-                "podName": self.name, "finishedAt": ""}])
+            glob["workflow.failures"] = json.dumps(
+                [
+                    {
+                        "displayName": self.name,
+                        "message": "Stopped with strategy 'Stop'",
+                        "templateName": self.spec["entrypoint"],
+                        "phase": "Failed",
+                        "podName": self.name,
+                        "finishedAt": "",
+                    }
+                ]
+            )
         self._stop.clear()  # Argo runs the exit handler of a stopped workflow
         run = self._task({"name": f"{self.name}.onExit", "template": name}, glob)
         run.exit_handler = True
@@ -161,8 +187,10 @@ class Replay:
         where = f"task {task['name']!r}"
         template = self.templates.get(task["template"])
         if template is None or "container" not in template:
-            raise ReplayError(f"{where}: template {task['template']!r} is not a container "
-                              f"template in this workflow")
+            raise ReplayError(
+                f"{where}: template {task['template']!r} is not a container "
+                f"template in this workflow"
+            )
         glob = {**glob, "pod.name": f"{self.name}-{task['name']}", "tasks.name": task["name"]}
         display = template.get("metadata", {}).get("annotations", {}).get(_DISPLAY, task["name"])
         if "when" in task and not _when(_substitute(task["when"], glob, f"{where} when"), where):
@@ -170,27 +198,44 @@ class Replay:
             return TaskRun(task=task["name"], node=display, argv=[], skipped=True)
         glob.update(_inputs(task, template, glob, where))
         main = self._container(template["container"], glob, where)
-        sidecars = [self._container(s, glob, f"{where} sidecar {s.get('name')!r}")
-                    for s in template.get("sidecars", [])]
-        outputs = [*(p.get("valueFrom", {}).get("path", "")
-                     for p in template.get("outputs", {}).get("parameters", [])),
-                   *(a["path"] for a in template.get("outputs", {}).get("artifacts", []))]
+        sidecars = [
+            self._container(s, glob, f"{where} sidecar {s.get('name')!r}")
+            for s in template.get("sidecars", [])
+        ]
+        outputs = [
+            *(
+                p.get("valueFrom", {}).get("path", "")
+                for p in template.get("outputs", {}).get("parameters", [])
+            ),
+            *(a["path"] for a in template.get("outputs", {}).get("artifacts", [])),
+        ]
         run = TaskRun(task=task["name"], node=display, argv=main.argv)
         limit, codes = _retry(template.get("retryStrategy"))
         deadline = float(template.get("activeDeadlineSeconds") or self.max_seconds)
         labels = {"dev.headrace.replay": self.name, "dev.headrace.task": task["name"]}
         while True:
-            pod = Pod(name=f"{self.name}-{task['name']}-{len(run.attempts)}", main=main,
-                      sidecars=sidecars, outputs=[o for o in outputs if o],
-                      timeout=min(deadline, self.max_seconds), labels=labels)
+            pod = Pod(
+                name=f"{self.name}-{task['name']}-{len(run.attempts)}",
+                main=main,
+                sidecars=sidecars,
+                outputs=[o for o in outputs if o],
+                timeout=min(deadline, self.max_seconds),
+                labels=labels,
+            )
             self.log(f"{task['name']}: started (attempt {len(run.attempts) + 1})")
             attempt = self.runner.run(pod, self._stop, codes)
             run.attempts.append(attempt)
-            self.log(f"{task['name']}: exit code {attempt.exit_code}"
-                     f"{' ' + attempt.message if attempt.message else ''}"
-                     f" after {attempt.seconds:.1f} s")
-            if (attempt.exit_code == 0 or not attempt.retryable or len(run.attempts) > limit
-                    or self._stop.is_set()):
+            self.log(
+                f"{task['name']}: exit code {attempt.exit_code}"
+                f"{' ' + attempt.message if attempt.message else ''}"
+                f" after {attempt.seconds:.1f} s"
+            )
+            if (
+                attempt.exit_code == 0
+                or not attempt.retryable
+                or len(run.attempts) > limit
+                or self._stop.is_set()
+            ):
                 break
         if attempt.exit_code == 0:
             try:
@@ -198,44 +243,60 @@ class Replay:
                 run.parameters = _output_parameters(template, attempt, where)
             except ReplayError as exc:
                 # Argo fails the node when a declared output is missing.
-                run.attempts[-1] = Attempt(exit_code=1, stdout=attempt.stdout,
-                                           stderr=f"{attempt.stderr}\n{exc}",
-                                           seconds=attempt.seconds, retryable=False,
-                                           message=str(exc))
+                run.attempts[-1] = Attempt(
+                    exit_code=1,
+                    stdout=attempt.stdout,
+                    stderr=f"{attempt.stderr}\n{exc}",
+                    seconds=attempt.seconds,
+                    retryable=False,
+                    message=str(exc),
+                )
         return run
 
     def _container(self, c: dict[str, Any], glob: Mapping[str, str], where: str) -> Container:
         env = _container_env(c, glob, self.secrets, where)
         argv = _argv(c, glob, env, where)
         if self.metadata:  # --metadata: the steps' MLMD, replaced wherever the compiler put it
-            argv = [f"--metadata={self.metadata}" if a.startswith("--metadata=") else a
-                    for a in argv]
+            argv = [
+                f"--metadata={self.metadata}" if a.startswith("--metadata=") else a for a in argv
+            ]
         mounts = []
         for mount in c.get("volumeMounts", []):
             host = self.volumes.get(mount["name"])
             if self.docker:
                 if host is None:
-                    raise ReplayError(f"{where}: volume {mount['name']!r} has no directory on "
-                                      f"this machine; give the pipeline root with --root DIR")
+                    raise ReplayError(
+                        f"{where}: volume {mount['name']!r} has no directory on "
+                        f"this machine; give the pipeline root with --root DIR"
+                    )
                 mounts.append((host, mount["mountPath"]))
             elif not os.path.isdir(mount["mountPath"]) or (
-                    host and os.path.realpath(host) != os.path.realpath(mount["mountPath"])):
+                host and os.path.realpath(host) != os.path.realpath(mount["mountPath"])
+            ):
                 raise ReplayError(
                     f"{where}: volume {mount['name']} is mounted at {mount['mountPath']}, which "
                     f"a process can use only if that directory exists here (and is --root); "
-                    f"replay with --docker --root DIR, or compile with --pipeline-root DIR.")
+                    f"replay with --docker --root DIR, or compile with --pipeline-root DIR."
+                )
         limits = c.get("resources", {}).get("limits", {})
         gpus = [k for k in limits if k.endswith("/gpu") and str(limits[k]) not in ("0", "")]
         if gpus and self.docker:
             self.log(f"{where}: asks for {', '.join(gpus)}; replay runs it without GPUs")
-        port = next((int(a.split("=", 1)[1]) for a in argv
-                     if a.startswith("--service_port=")), None)
+        port = next(
+            (int(a.split("=", 1)[1]) for a in argv if a.startswith("--service_port=")), None
+        )
         return Container(
-            name=c.get("name", "main"), image=c.get("image", ""), argv=argv, env=env,
-            mounts=mounts, service_port=port,
+            name=c.get("name", "main"),
+            image=c.get("image", ""),
+            argv=argv,
+            env=env,
+            mounts=mounts,
+            service_port=port,
             cpus=quantity(limits["cpu"], f"{where} cpu") if "cpu" in limits else None,
             memory=int(quantity(limits["memory"], f"{where} memory"))
-            if "memory" in limits else None)
+            if "memory" in limits
+            else None,
+        )
 
     def _volumes(self) -> dict[str, str]:
         """Volume name -> directory of this machine: every PersistentVolumeClaim is --root."""
@@ -260,12 +321,16 @@ def run_workflow(workflow: str | dict[str, Any], **kwargs: Any) -> list[TaskRun]
 
 def _globals(doc: dict[str, Any], name: str, overrides: Mapping[str, str]) -> dict[str, str]:
     meta, spec = doc["metadata"], doc["spec"]
-    declared = {p["name"]: p.get("value", p.get("default")) for p in
-                spec.get("arguments", {}).get("parameters", [])}
+    declared = {
+        p["name"]: p.get("value", p.get("default"))
+        for p in spec.get("arguments", {}).get("parameters", [])
+    }
     unknown = set(overrides) - set(declared)
     if unknown:
-        raise ReplayError(f"parameters {sorted(unknown)} are not workflow parameters; it has "
-                          f"{sorted(declared) or 'none'}")
+        raise ReplayError(
+            f"parameters {sorted(unknown)} are not workflow parameters; it has "
+            f"{sorted(declared) or 'none'}"
+        )
     values = {**declared, **overrides}
     glob = {
         "workflow.name": name,
@@ -274,8 +339,7 @@ def _globals(doc: dict[str, Any], name: str, overrides: Mapping[str, str]) -> di
         "workflow.serviceAccountName": spec.get("serviceAccountName", "default"),
     }
     glob.update({f"workflow.parameters.{k}": str(v) for k, v in values.items()})
-    glob.update({f"workflow.annotations.{k}": v
-                 for k, v in meta.get("annotations", {}).items()})
+    glob.update({f"workflow.annotations.{k}": v for k, v in meta.get("annotations", {}).items()})
     glob.update({f"workflow.labels.{k}": v for k, v in meta.get("labels", {}).items()})
     return glob
 
@@ -283,15 +347,19 @@ def _globals(doc: dict[str, Any], name: str, overrides: Mapping[str, str]) -> di
 def _topological(tasks: Mapping[str, dict[str, Any]]) -> list[str]:
     for t in tasks.values():
         if "depends" in t:
-            raise ReplayError(f"task {t['name']!r} uses `depends`; the KFP UI needs "
-                              f"`dependencies` lists")
+            raise ReplayError(
+                f"task {t['name']!r} uses `depends`; the KFP UI needs `dependencies` lists"
+            )
         missing = set(t.get("dependencies", [])) - set(tasks)
         if missing:
             raise ReplayError(f"task {t['name']!r} depends on unknown tasks {sorted(missing)}")
     placed: list[str] = []
     while len(placed) < len(tasks):
-        ready = [n for n, t in tasks.items() if n not in placed
-                 and set(placed).issuperset(t.get("dependencies", []))]
+        ready = [
+            n
+            for n, t in tasks.items()
+            if n not in placed and set(placed).issuperset(t.get("dependencies", []))
+        ]
         if not ready:
             raise ReplayError("the DAG has a cycle")
         placed.append(ready[0])
@@ -303,8 +371,13 @@ def _base_env(python_bin: str | None) -> dict[str, str]:
     password that arrived that way would hide a YAML that forgot its secretKeyRef); this
     virtualenv's Python (the image's stand-in) comes first on PATH, and its code is importable."""
     venv_bin = str(Path(python_bin or sys.executable).parent)
-    return {"PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin", "HOME": os.environ.get("HOME", "/"),
-            "LANG": "C.UTF-8", "PYTHONPATH": os.getcwd(), "TF_USE_LEGACY_KERAS": "1"}
+    return {
+        "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": os.environ.get("HOME", "/"),
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": os.getcwd(),
+        "TF_USE_LEGACY_KERAS": "1",
+    }
 
 
 def _substitute(text: str, glob: Mapping[str, str], where: str) -> str:
@@ -313,8 +386,9 @@ def _substitute(text: str, glob: Mapping[str, str], where: str) -> str:
         if key.startswith("="):
             raise ReplayError(f"{where}: expression tags ({{{{{key}}}}}) are not supported")
         if key not in glob:
-            raise ReplayError(f"{where}: unresolved placeholder {{{{{key}}}}}; Argo would "
-                              f"reject the workflow")
+            raise ReplayError(
+                f"{where}: unresolved placeholder {{{{{key}}}}}; Argo would reject the workflow"
+            )
         return glob[key]
 
     # One pass, as Argo does: text that a substituted value brings in is not expanded again.
@@ -324,19 +398,26 @@ def _substitute(text: str, glob: Mapping[str, str], where: str) -> str:
 def _expand_k8s(text: str, env: Mapping[str, str]) -> str:
     # Kubernetes expands $(VAR) in command/args from the container's env; $$ escapes a dollar;
     # an unknown $(VAR) stays as written.
-    return _K8S_VAR.sub(lambda m: "$" if m.group(0) == "$$"
-                        else env.get(m.group(1), m.group(0)), text)
+    return _K8S_VAR.sub(
+        lambda m: "$" if m.group(0) == "$$" else env.get(m.group(1), m.group(0)), text
+    )
 
 
-def _container_env(container: dict[str, Any], glob: Mapping[str, str],
-                   secrets: Mapping[str, Mapping[str, str]], where: str) -> dict[str, str]:
+def _container_env(
+    container: dict[str, Any],
+    glob: Mapping[str, str],
+    secrets: Mapping[str, Mapping[str, str]],
+    where: str,
+) -> dict[str, str]:
     env: dict[str, str] = {}
     for var in container.get("env", []):
         if "valueFrom" in var:
             source = var["valueFrom"]
             if "secretKeyRef" not in source:
-                raise ReplayError(f"{where}: env {var['name']} uses {sorted(source)}; only "
-                                  f"secretKeyRef is supported")
+                raise ReplayError(
+                    f"{where}: env {var['name']} uses {sorted(source)}; only "
+                    f"secretKeyRef is supported"
+                )
             ref = source["secretKeyRef"]
             try:
                 env[var["name"]] = secrets[ref["name"]][ref["key"]]
@@ -352,12 +433,15 @@ def _container_env(container: dict[str, Any], glob: Mapping[str, str],
     return env
 
 
-def _argv(container: dict[str, Any], glob: Mapping[str, str], env: Mapping[str, str],
-          where: str) -> list[str]:
+def _argv(
+    container: dict[str, Any], glob: Mapping[str, str], env: Mapping[str, str], where: str
+) -> list[str]:
     if not container.get("command"):
         raise ReplayError(f"{where}: no explicit command (Argo's emissary executor needs one)")
-    return [_expand_k8s(_substitute(str(a), glob, where), env)
-            for a in [*container["command"], *container.get("args", [])]]
+    return [
+        _expand_k8s(_substitute(str(a), glob, where), env)
+        for a in [*container["command"], *container.get("args", [])]
+    ]
 
 
 def _when(expression: str, where: str) -> bool:
@@ -369,11 +453,14 @@ def _when(expression: str, where: str) -> bool:
     return (left == right) == (op == "==")
 
 
-def _inputs(task: dict[str, Any], template: dict[str, Any], glob: Mapping[str, str],
-            where: str) -> dict[str, str]:
+def _inputs(
+    task: dict[str, Any], template: dict[str, Any], glob: Mapping[str, str], where: str
+) -> dict[str, str]:
     """The template's input parameters: the task's arguments, else the declared defaults."""
-    given = {p["name"]: _substitute(str(p.get("value", "")), glob, f"{where} argument")
-             for p in task.get("arguments", {}).get("parameters", [])}
+    given = {
+        p["name"]: _substitute(str(p.get("value", "")), glob, f"{where} argument")
+        for p in task.get("arguments", {}).get("parameters", [])
+    }
     values = {}
     for p in template.get("inputs", {}).get("parameters", []):
         if p["name"] in given:
@@ -381,11 +468,15 @@ def _inputs(task: dict[str, Any], template: dict[str, Any], glob: Mapping[str, s
         elif "value" in p or "default" in p:
             values[f"inputs.parameters.{p['name']}"] = str(p.get("value", p.get("default")))
         else:
-            raise ReplayError(f"{where}: input parameter {p['name']!r} has no value; Argo "
-                              f"would reject the workflow")
+            raise ReplayError(
+                f"{where}: input parameter {p['name']!r} has no value; Argo "
+                f"would reject the workflow"
+            )
     if given:
-        raise ReplayError(f"{where}: arguments {sorted(given)} are not input parameters of "
-                          f"template {template['name']!r}")
+        raise ReplayError(
+            f"{where}: arguments {sorted(given)} are not input parameters of "
+            f"template {template['name']!r}"
+        )
     return values
 
 
@@ -405,8 +496,9 @@ def _output_parameters(template: dict[str, Any], attempt: Attempt, where: str) -
     return values
 
 
-def _collect_artifacts(template: dict[str, Any], attempt: Attempt,
-                       where: str) -> dict[str, Any] | None:
+def _collect_artifacts(
+    template: dict[str, Any], attempt: Attempt, where: str
+) -> dict[str, Any] | None:
     """Argo saves each declared output artifact; a missing non-optional one fails the step.
     Returns the KFP UI metadata, if the step wrote it."""
     ui = None
@@ -414,8 +506,9 @@ def _collect_artifacts(template: dict[str, Any], attempt: Attempt,
         if artifact["path"] not in attempt.files:
             if artifact.get("optional"):
                 continue
-            raise ReplayError(f"{where}: output artifact {artifact['name']} missing at "
-                              f"{artifact['path']}")
+            raise ReplayError(
+                f"{where}: output artifact {artifact['name']} missing at {artifact['path']}"
+            )
         if artifact["name"] == "mlpipeline-ui-metadata":
             ui = json.loads(attempt.files[artifact["path"]])
     return ui

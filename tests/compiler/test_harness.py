@@ -1,5 +1,6 @@
-"""Replay (headrace.replay, once this test harness): it substitutes and expands as Argo and Kubernetes would, resolves
-Secret references, honours dependencies and retries, and reports the failing task and why."""
+"""Replay (headrace.replay, once this test harness): it substitutes and expands as Argo and
+Kubernetes would, resolves Secret references, honours dependencies and retries, and reports the
+failing task and why."""
 
 from __future__ import annotations
 

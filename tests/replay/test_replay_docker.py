@@ -50,8 +50,9 @@ def client(mysql_available):
 
 @pytest.fixture(scope="module")
 def headrace_image(client):
-    built = images.build("cpu", base=os.environ.get(images.BASE_ENV) or "local",
-                         log=lambda _line: None)
+    built = images.build(
+        "cpu", base=os.environ.get(images.BASE_ENV) or "local", log=lambda _line: None
+    )
     return built.name
 
 
@@ -65,8 +66,11 @@ def database():
 def _user_dir(base: Path, name: str, source: Path, data: dict[str, str]) -> Path:
     directory = base / name
     if source.is_dir():
-        shutil.copytree(source, directory, ignore=shutil.ignore_patterns(
-            "headrace-root", "__pycache__", "*.ipynb"))
+        shutil.copytree(
+            source,
+            directory,
+            ignore=shutil.ignore_patterns("headrace-root", "__pycache__", "*.ipynb"),
+        )
     else:
         directory.mkdir()
         shutil.copy(source, directory / "pipeline.py")
@@ -78,17 +82,21 @@ def _user_dir(base: Path, name: str, source: Path, data: dict[str, str]) -> Path
 
 @pytest.fixture(scope="module")
 def words(tmp_path_factory, headrace_image):
-    directory = _user_dir(tmp_path_factory.mktemp("outside"), "user-words",
-                          REPO / "tests" / "replay" / "user_pipeline.py",
-                          {"data/words.txt": "the quick brown fox jumps over the lazy dog\n"})
+    directory = _user_dir(
+        tmp_path_factory.mktemp("outside"),
+        "user-words",
+        REPO / "tests" / "replay" / "user_pipeline.py",
+        {"data/words.txt": "the quick brown fox jumps over the lazy dog\n"},
+    )
     built = user_image.build(directory, log=lambda _line: None)
     return directory, built.name
 
 
 @pytest.fixture(scope="module")
 def penguin(tmp_path_factory, headrace_image):
-    directory = _user_dir(tmp_path_factory.mktemp("outside"), "penguin",
-                          REPO / "examples" / "penguin", {})
+    directory = _user_dir(
+        tmp_path_factory.mktemp("outside"), "penguin", REPO / "examples" / "penguin", {}
+    )
     built = user_image.build(directory, log=lambda _line: None)
     return directory, built.name
 
@@ -96,10 +104,30 @@ def penguin(tmp_path_factory, headrace_image):
 def _compile(pipeline_dir: Path, image: str, root: Path, metadata: str, *extra: str) -> str:
     out = pipeline_dir.parent / f"{pipeline_dir.name}-{len(extra)}.yaml"
     done = subprocess.run(
-        [sys.executable, "-m", "headrace", "compile", str(pipeline_dir / "pipeline.py"),
-         "--image", image, "--pipeline-root", str(root), "--metadata", metadata,
-         "--no-ui-metadata", "--retry-backoff", "1s", "-o", str(out), *extra],
-        capture_output=True, text=True, cwd=pipeline_dir.parent, check=False)
+        [
+            sys.executable,
+            "-m",
+            "headrace",
+            "compile",
+            str(pipeline_dir / "pipeline.py"),
+            "--image",
+            image,
+            "--pipeline-root",
+            str(root),
+            "--metadata",
+            metadata,
+            "--no-ui-metadata",
+            "--retry-backoff",
+            "1s",
+            "-o",
+            str(out),
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=pipeline_dir.parent,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return out.read_text()
 
@@ -109,8 +137,15 @@ def _secrets() -> dict[str, dict[str, str]]:
 
 
 def _replay(text: str, name: str, root: Path, **kwargs) -> Replay:
-    return Replay(text, workflow_name=name, secrets=_secrets(), docker=True, root=str(root),
-                  parallelism=2, **kwargs)
+    return Replay(
+        text,
+        workflow_name=name,
+        secrets=_secrets(),
+        docker=True,
+        root=str(root),
+        parallelism=2,
+        **kwargs,
+    )
 
 
 def _executions(url: str, pipeline: str, run_id: str):
@@ -120,9 +155,13 @@ def _executions(url: str, pipeline: str, run_id: str):
 def _lineage(executions) -> dict[str, dict[str, list[str]]]:
     """Node -> input port -> the nodes whose outputs it read (by artifact id)."""
     producer = {a.id: e.node_id for e in executions for arts in e.outputs.values() for a in arts}
-    return {e.node_id: {p: sorted(producer.get(a.id, "?") for a in arts)
-                        for p, arts in e.inputs.items()} for e in executions
-            if e.state in ("COMPLETE", "CACHED")}
+    return {
+        e.node_id: {
+            p: sorted(producer.get(a.id, "?") for a in arts) for p, arts in e.inputs.items()
+        }
+        for e in executions
+        if e.state in ("COMPLETE", "CACHED")
+    }
 
 
 def test_penguin_in_containers_matches_a_local_run(penguin, database, tmp_path):
@@ -138,9 +177,22 @@ def test_penguin_in_containers_matches_a_local_run(penguin, database, tmp_path):
     local_db = f"sqlite://{tmp_path}/local.sqlite"
     for _ in range(2):
         done = subprocess.run(
-            [sys.executable, "-m", "headrace", "run", str(directory / "pipeline.py"),
-             "--root", str(local_root), "--metadata", local_db],
-            capture_output=True, text=True, cwd=tmp_path, check=False)
+            [
+                sys.executable,
+                "-m",
+                "headrace",
+                "run",
+                str(directory / "pipeline.py"),
+                "--root",
+                str(local_root),
+                "--metadata",
+                local_db,
+            ],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            check=False,
+        )
         assert done.returncode == 0, done.stdout + done.stderr
     second_local, first_local = (r.run_id for r in open_store(local_db).list_runs("penguin"))
     local_runs = _executions(local_db, "penguin", first_local)
@@ -161,10 +213,14 @@ def test_penguin_in_containers_matches_a_local_run(penguin, database, tmp_path):
 
     # Again: the same nodes come from the cache in containers as locally.
     _replay(text, "penguin-docker-2", root).run()
-    cached = {e.node_id for e in _executions(database, "penguin", "penguin-docker-2")
-              if e.state == "CACHED"}
-    local_cached = {e.node_id for e in _executions(local_db, "penguin", second_local)
-                    if e.state == "CACHED"}
+    cached = {
+        e.node_id
+        for e in _executions(database, "penguin", "penguin-docker-2")
+        if e.state == "CACHED"
+    }
+    local_cached = {
+        e.node_id for e in _executions(local_db, "penguin", second_local) if e.state == "CACHED"
+    }
     assert cached == local_cached and "Trainer" in cached
 
 
@@ -175,8 +231,11 @@ def _kill_when_running(client, replay: Replay, task: str, after: float) -> list[
     def watch() -> None:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and not killed:
-            found = client.containers.list(filters={
-                "label": [f"dev.headrace.replay={replay.name}", f"dev.headrace.task={task}"]})
+            found = client.containers.list(
+                filters={
+                    "label": [f"dev.headrace.replay={replay.name}", f"dev.headrace.task={task}"]
+                }
+            )
             if found:
                 time.sleep(after)
                 found[0].kill()
@@ -198,8 +257,11 @@ def test_a_killed_step_is_retried_without_duplicate_outputs(client, words, datab
     assert killed
     (count,) = [r for r in runs if r.task == "count-words"]
     assert [a.exit_code for a in count.attempts] == [137, 0]  # retried by its retryStrategy
-    executions = [e for e in _executions(database, "user-words", "words-killed-once")
-                  if e.node_id == "count_words"]
+    executions = [
+        e
+        for e in _executions(database, "user-words", "words-killed-once")
+        if e.node_id == "count_words"
+    ]
     assert [e.state for e in executions] == ["CANCELED", "COMPLETE"]
     (model,) = executions[1].outputs["model"]
     assert model.properties["words"] == 9
@@ -209,7 +271,8 @@ def test_a_killed_step_is_retried_without_duplicate_outputs(client, words, datab
 
 
 def test_a_step_killed_for_good_is_marked_failed_by_the_exit_handler(
-        client, words, database, tmp_path):
+    client, words, database, tmp_path
+):
     directory, image = words
     root = tmp_path / "root"
     text = _compile(directory, image, root, database, "--retry-limit", "0")
@@ -227,8 +290,12 @@ def test_a_step_killed_for_good_is_marked_failed_by_the_exit_handler(
     assert failed.error.startswith("workflow ended Failed: step count-words failed")
     assert "exit code 137" in failed.error
     shown = subprocess.run(
-        [sys.executable, "-m", "headrace", "runs", "show", "words-killed", "--metadata",
-         database], capture_output=True, text=True, cwd=REPO, check=True)
+        [sys.executable, "-m", "headrace", "runs", "show", "words-killed", "--metadata", database],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+    )
     assert "count_words FAILED: workflow ended Failed" in " ".join(shown.stdout.split())
     assert "argo retry words-killed" in shown.stdout
 
@@ -243,17 +310,18 @@ def test_a_step_killed_for_good_is_marked_failed_by_the_exit_handler(
 def test_a_step_over_its_deadline_is_marked_failed_with_argos_reason(words, database, tmp_path):
     directory, image = words
     root = tmp_path / "root"
-    text = _compile(directory, image, root, database, "--retry-limit", "0",
-                    "--step-timeout", "6")
+    text = _compile(directory, image, root, database, "--retry-limit", "0", "--step-timeout", "6")
     with pytest.raises(TaskFailed, match="longer than the specified deadline"):
         _replay(text, "words-deadline", root, parameters={"pause": "60"}).run()
-    (failed,) = [e for e in _executions(database, "user-words", "words-deadline")
-                 if e.node_id == "count_words"]
+    (failed,) = [
+        e
+        for e in _executions(database, "user-words", "words-deadline")
+        if e.node_id == "count_words"
+    ]
     assert failed.state == "FAILED" and "deadline" in failed.error
 
 
-def test_an_image_without_the_users_code_says_what_to_do(headrace_image, words, database,
-                                                          tmp_path):
+def test_an_image_without_the_users_code_says_what_to_do(headrace_image, words, database, tmp_path):
     directory, _ = words
     root = tmp_path / "root"
     text = _compile(directory, headrace_image, root, database, "--retry-limit", "0")
@@ -262,5 +330,4 @@ def test_an_image_without_the_users_code_says_what_to_do(headrace_image, words, 
     assert caught.value.exit_code == 10
     assert "headrace image build --context" in str(caught.value)
     # The exit handler still ran: nothing is left RUNNING.
-    assert all(e.state != "RUNNING"
-               for e in _executions(database, "user-words", "words-no-code"))
+    assert all(e.state != "RUNNING" for e in _executions(database, "user-words", "words-no-code"))
