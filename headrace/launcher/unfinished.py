@@ -62,7 +62,9 @@ def mark_unfinished(
             node = ir.node(execution.node_id)
         except KeyError:
             node = None
-        if node is not None:
+        # A container node's outputs stay: `argo retry` re-runs its container step into the
+        # same URIs and its publisher publishes this execution (container_publish.py).
+        if node is not None and node.container is None:
             _remove_outputs(root, ir.name, node, execution.id)
         log(f"headrace: marked execution {execution.id} ({execution.node_id}) {state}: {reason}")
         marked.append(

@@ -109,8 +109,20 @@ class ProcessRunner:
 
     def __init__(self, base_env: Mapping[str, str], cwd: str | None) -> None:
         self.base_env, self.cwd = dict(base_env), cwd
+        self._guard = threading.Lock()
+        self._path_locks: dict[str, threading.Lock] = {}
 
     def run(self, pod: Pod, stop: threading.Event, retry_codes: set[int]) -> Attempt:
+        # Pods have a file system each; processes share this one. Steps that write the same
+        # output paths (the KFP UI metadata file, a driver's parameters) run one at a time.
+        with self._guard:
+            locks = [self._path_locks.setdefault(p, threading.Lock()) for p in sorted(pod.outputs)]
+        with contextlib.ExitStack() as held:
+            for lock in locks:  # in sorted order: no two steps wait on each other
+                held.enter_context(lock)
+            return self._run(pod, stop, retry_codes)
+
+    def _run(self, pod: Pod, stop: threading.Event, retry_codes: set[int]) -> Attempt:
         for path in pod.outputs:  # a fresh pod has none of them: no stale file may pass
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
