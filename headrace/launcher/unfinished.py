@@ -17,6 +17,7 @@ from headrace.metadata import CANCELED, FAILED, RUNNING, Store
 
 # The exit handler's mark, so `headrace runs show` can tell what happened (and how to resume).
 MARK = "workflow ended"
+_STOPPED = re.compile(r"Stopped with strategy|[Tt]erminated")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,11 +47,12 @@ def mark_unfinished(
             continue
         failure = failed.get(_key(execution.node_id))
         if failure is not None:
-            state = FAILED
-            reason = (
-                f"{MARK} {status}: step {failure.get('displayName')} failed: "
-                f"{failure.get('message') or 'no message'}"
-            )
+            message = str(failure.get("message") or "no message")
+            # `argo stop`/`argo terminate` fail the running steps with this message: the step
+            # did not fail, it was cancelled.
+            state = CANCELED if _STOPPED.search(message) else FAILED
+            verb = "was stopped" if state == CANCELED else "failed"
+            reason = f"{MARK} {status}: step {failure.get('displayName')} {verb}: {message}"
         else:
             state = CANCELED
             others = "; ".join(
