@@ -519,6 +519,8 @@ def _image_flags(fn: Callable[..., Any]) -> Callable[..., Any]:
                       "(or $HEADRACE_IMAGE_REPOSITORY; default: headrace).")(fn)
     fn = click.option("--beam", is_flag=True,
                       help="The Beam SDK worker-pool image (Flink/Spark worker sidecar).")(fn)
+    fn = click.option("--gpu-wheels", is_flag=True,
+                      help="The GPU image without a CUDA base: TensorFlow's CUDA wheels.")(fn)
     return click.option("--gpu", is_flag=True, help="The CUDA/cuDNN image for GPU steps.")(fn)
 
 
@@ -529,12 +531,13 @@ def image() -> None:
 
 @image.command("name")
 @_image_flags
-def image_name_command(gpu: bool, beam: bool, repository: str | None) -> None:
+def image_name_command(gpu: bool, beam: bool, gpu_wheels: bool, repository: str | None) -> None:
     """Print the image name `image build` gives, and `compile` defaults to, without building."""
     from headrace import images
 
     try:
-        click.echo(images.image_name(images.variant_key(gpu=gpu, beam=beam), repository))
+        key = images.variant_key(gpu=gpu, beam=beam, gpu_wheels=gpu_wheels)
+        click.echo(images.image_name(key, repository))
     except HeadraceError as exc:
         _fail(str(exc))
 
@@ -551,14 +554,14 @@ def image_name_command(gpu: bool, beam: bool, repository: str | None) -> None:
               help="Build YOUR image: this directory (pipeline file, components, module files, "
               "data) on top of Headrace's image, at the same absolute path, so `headrace "
               "compile DIR/pipeline.py --image NAME` gives steps that find it.")
-def image_build(gpu: bool, beam: bool, repository: str | None, push: bool, base: str | None,
-                context_dir: str | None) -> None:
+def image_build(gpu: bool, beam: bool, gpu_wheels: bool, repository: str | None, push: bool,
+                base: str | None, context_dir: str | None) -> None:
     """Build the CPU image (or --gpu, --beam) with the local Docker engine ($DOCKER_HOST)."""
     from headrace import images, user_image
 
     log = lambda line: err.print(line, markup=False)  # noqa: E731
     try:
-        key = images.variant_key(gpu=gpu, beam=beam)
+        key = images.variant_key(gpu=gpu, beam=beam, gpu_wheels=gpu_wheels)
         if context_dir:
             built = user_image.build(context_dir, key=key, repo=repository, push=push,
                                      base=base, log=log)

@@ -70,14 +70,19 @@ VARIANTS: dict[str, Variant] = {
         args_from_dockerfile={"BASE_IMAGE": "GPU_BASE_IMAGE"},
     ),
     "beam": Variant(key="beam", image="headrace-beam", target="beam"),
+    # GPU steps without a CUDA base image: TensorFlow's CUDA wheels (images/Dockerfile).
+    "gpu-wheels": Variant(key="gpu-wheels", image="headrace-gpu-wheels", target="gpu-wheels"),
 }
 
 
-def variant_key(*, gpu: bool = False, beam: bool = False) -> str:
-    """The variant the CLI flags `--gpu` / `--beam` select (at most one)."""
-    if gpu and beam:
-        raise ImageError("Choose one of --gpu and --beam: the Beam worker-pool image is CPU only.")
-    return "gpu" if gpu else "beam" if beam else "cpu"
+def variant_key(*, gpu: bool = False, beam: bool = False, gpu_wheels: bool = False) -> str:
+    """The variant the CLI flags `--gpu` / `--beam` / `--gpu-wheels` select (at most one)."""
+    if gpu + beam + gpu_wheels > 1:
+        raise ImageError(
+            "Choose one of --gpu, --gpu-wheels and --beam: the Beam worker-pool image is CPU "
+            "only, and the two GPU images differ only in where CUDA comes from."
+        )
+    return "gpu" if gpu else "beam" if beam else "gpu-wheels" if gpu_wheels else "cpu"
 
 
 # -- the build context ---------------------------------------------------------------------------
@@ -313,7 +318,8 @@ def _bases(
             f"image can be pulled (`headrace image build --gpu --base official`), or mirror it "
             f"into the local engine with `docker load`."
         )
-    made = image_base.ensure(client, text, beam=key == "beam", log=log)
+    # The classic builder builds every stage before the target: gpu-wheels comes after beam.
+    made = image_base.ensure(client, text, beam=key in ("beam", "gpu-wheels"), log=log)
     return "local", made.build_args()
 
 
@@ -325,7 +331,7 @@ def _official_bases(root: Path, key: str) -> list[str]:
         return found.group(1) if found else ""
 
     wanted = [arg("GPU_BASE_IMAGE" if key == "gpu" else "BASE_IMAGE"), arg("UV_IMAGE")]
-    return [*wanted, arg("BEAM_SDK_IMAGE")] if key == "beam" else wanted
+    return [*wanted, arg("BEAM_SDK_IMAGE")] if key in ("beam", "gpu-wheels") else wanted
 
 
 def _pullable(client: Any, image: str) -> bool:

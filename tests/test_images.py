@@ -75,7 +75,7 @@ def test_tag_follows_the_sources_not_ignored_files(tmp_path):
 
     # Each variant (target, build args) has its own tag over the same context.
     tags = {images.tag(root, v) for v in images.VARIANTS.values()}
-    assert first in tags and len(tags) == 3
+    assert first in tags and len(tags) == len(images.VARIANTS) == 4
     names = images.names_for(root, "registry.example.com/ml")
     assert (
         names["gpu"]
@@ -133,7 +133,9 @@ def test_image_name_prints_the_names_and_honours_the_repository(monkeypatch):
     beam = runner.invoke(main, ["image", "name", "--beam"])
     assert beam.output.strip().startswith("reg.example.com/team/headrace-beam:")
     both = runner.invoke(main, ["image", "name", "--gpu", "--beam"])
-    assert both.exit_code == 2 and "Choose one of --gpu and --beam" in both.stderr
+    assert both.exit_code == 2 and "Choose one of --gpu, --gpu-wheels and --beam" in both.stderr
+    wheels = runner.invoke(main, ["image", "name", "--gpu-wheels"])
+    assert wheels.output.strip().startswith("reg.example.com/team/headrace-gpu-wheels:")
 
 
 def _gpu_pipeline(tmp_path: Path) -> str:
@@ -240,10 +242,13 @@ def test_dockerfile_pins_python_beam_cuda_and_installs_the_lock():
     assert 'requires-python = "==3.11.*"' in lock
 
     stages = [a.split() for i, a in instructions if i == "FROM"]
-    assert [s[-1] for s in stages] == ["uv", "deps", "project", "headrace", "beam-sdk", "beam"]
+    assert [s[-1] for s in stages] == [
+        "uv", "deps", "project", "headrace", "beam-sdk", "beam", "cuda-wheels", "gpu-wheels"]
     assert all(s[0].startswith("${") or s[0] in ("headrace", "deps") for s in stages)  # pinned
     # The classic builder builds every stage before the target: only what `headrace` needs.
     body = " ".join(f"{i} {a}" for i, a in instructions)
+    wheels_stage = body.split("AS cuda-wheels", 1)[1].split("FROM ", 1)[0]
+    assert "tensorflow[and-cuda]==$tf" in wheels_stage  # the lock's TensorFlow, its own pins
     deps_stage = body.split("AS deps", 1)[1].split("FROM ", 1)[0]
     # g++ and Python's headers come before the dependency layer (pyfarmhash builds from source)
     assert (
