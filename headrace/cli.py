@@ -423,6 +423,25 @@ def runs_show(run_id: str, root: str | None, metadata: str | None, as_json: bool
             f"Resume it: headrace run PIPELINE_FILE --resume {record.run_id}"
             f"{_where(root, metadata)}"
         )
+    _say_how_it_ended(record)
+
+
+def _say_how_it_ended(record: Any) -> None:
+    """For a run its workflow's exit handler marked (a step killed for good, a stopped run):
+    what happened to each such node, and how to resume."""
+    from headrace.launcher.unfinished import MARK
+
+    marked = [e for e in record.executions if e.error.startswith(MARK)]
+    if not marked:
+        return
+    for e in marked:
+        console.print(f"[bold]{e.node_id}[/bold] {e.state}: {e.error}", markup=True)
+    done = {e.node_id for e in record.executions if e.state in ("COMPLETE", "CACHED")}
+    console.print(
+        f"{len(done)} node(s) completed and are reused on resume. Resume the workflow with:\n"
+        f"  argo retry {record.run_id}        (in the cluster; or KFP's Retry button)\n"
+        f"  headrace replay WORKFLOW.yaml --name {record.run_id}   (on this machine)"
+    )
 
 
 @runs.command("report")
@@ -694,6 +713,8 @@ def _image_flags(fn: Callable[..., Any]) -> Callable[..., Any]:
                       "(or $HEADRACE_IMAGE_REPOSITORY; default: headrace).")(fn)
     fn = click.option("--beam", is_flag=True,
                       help="The Beam SDK worker-pool image (Flink/Spark worker sidecar).")(fn)
+    fn = click.option("--gpu-wheels", is_flag=True,
+                      help="The GPU image without a CUDA base: TensorFlow's CUDA wheels.")(fn)
     return click.option("--gpu", is_flag=True, help="The CUDA/cuDNN image for GPU steps.")(fn)
 
 
@@ -704,12 +725,13 @@ def image() -> None:
 
 @image.command("name")
 @_image_flags
-def image_name_command(gpu: bool, beam: bool, repository: str | None) -> None:
+def image_name_command(gpu: bool, beam: bool, gpu_wheels: bool, repository: str | None) -> None:
     """Print the image name `image build` gives, and `compile` defaults to, without building."""
     from headrace import images
 
     try:
-        click.echo(images.image_name(images.variant_key(gpu=gpu, beam=beam), repository))
+        key = images.variant_key(gpu=gpu, beam=beam, gpu_wheels=gpu_wheels)
+        click.echo(images.image_name(key, repository))
     except HeadraceError as exc:
         _fail(str(exc))
 
@@ -718,16 +740,121 @@ def image_name_command(gpu: bool, beam: bool, repository: str | None) -> None:
 @_image_flags
 @click.option("--push", is_flag=True, help="Push the image after building it (`docker login` "
               "to the registry first).")
-def image_build(gpu: bool, beam: bool, repository: str | None, push: bool) -> None:
+@click.option("--base", type=click.Choice(["auto", "official", "local"]),
+              envvar="HEADRACE_IMAGE_BASE",
+              help="Base images: the Dockerfile's official ones, local ones (`headrace image "
+              "base`), or auto (official if they can be pulled, else local; the default).")
+@click.option("--context", "context_dir", type=click.Path(file_okay=False, exists=True),
+              help="Build YOUR image: this directory (pipeline file, components, module files, "
+              "data) on top of Headrace's image, at the same absolute path, so `headrace "
+              "compile DIR/pipeline.py --image NAME` gives steps that find it.")
+def image_build(gpu: bool, beam: bool, gpu_wheels: bool, repository: str | None, push: bool,
+                base: str | None, context_dir: str | None) -> None:
     """Build the CPU image (or --gpu, --beam) with the local Docker engine ($DOCKER_HOST)."""
-    from headrace import images
+    from headrace import images, user_image
 
+    log = lambda line: err.print(line, markup=False)  # noqa: E731
     try:
-        built = images.build(images.variant_key(gpu=gpu, beam=beam), repo=repository, push=push,
-                             log=lambda line: err.print(line, markup=False))
+        key = images.variant_key(gpu=gpu, beam=beam, gpu_wheels=gpu_wheels)
+        if context_dir:
+            built = user_image.build(context_dir, key=key, repo=repository, push=push,
+                                     base=base, log=log)
+        else:
+            built = images.build(key, repo=repository, push=push, base=base, log=log)
     except HeadraceError as exc:
         _fail(str(exc))
-    console.print(f"{'Built and pushed' if built.pushed else 'Built'} [bold]{built.name}[/bold]")
+    bases = " on local bases" if built.bases == "local" else ""
+    console.print(f"{'Built and pushed' if built.pushed else 'Built'}{bases} "
+                  f"[bold]{built.name}[/bold]")
+
+
+@image.command("base")
+@click.option("--beam", is_flag=True, help="Also Beam's SDK boot (built with Go).")
+def image_base_command(beam: bool) -> None:
+    """Make local base images (Debian bookworm by debootstrap, uv from PyPI, Beam's boot with
+    Go) for machines that reach no image registry; `image build --base local` uses them."""
+    from headrace import image_base, images
+
+    root = images.source_tree()
+    if root is None:
+        _fail("Making base images needs a Headrace source checkout (images/Dockerfile).")
+    assert root is not None
+    try:
+        made = image_base.ensure(images._client(), (root / images.DOCKERFILE).read_text(),
+                                 beam=beam, log=lambda line: err.print(line, markup=False))
+    except HeadraceError as exc:
+        _fail(str(exc))
+    for arg, name in made.build_args().items():
+        if beam or arg != "BEAM_SDK_IMAGE":
+            console.print(f"{arg}={name}")
+
+
+# -- replaying a compiled workflow -------------------------------------------------------------
+
+
+@main.command("replay")
+@click.argument("workflow_file", type=click.Path(dir_okay=False, exists=True))
+@click.option("--docker", "use_docker", is_flag=True, help="Run each step as a container of its "
+              "image (host network), not as a process of this machine.")
+@click.option("--root", type=click.Path(file_okay=False), help="Directory of this machine that "
+              "stands in for the pipeline-root claim (mounted at its path in each step).")
+@click.option("--metadata", help="ML Metadata URL the steps use instead of the compiled one "
+              "(e.g. mysql://headrace@127.0.0.1:3306/metadb).")
+@click.option("--secret", "secrets", multiple=True, metavar="NAME/KEY=VALUE",
+              help="A Secret key the steps' env refers to (repeatable).")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A workflow parameter (repeatable).")
+@click.option("--name", help="The workflow's name (the run id); default: generateName + 5 "
+              "characters. Give an earlier run's name to resume it.")
+@click.option("--parallelism", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Steps run at once.")
+def replay_command(workflow_file: str, use_docker: bool, root: str | None,
+                   metadata: str | None, secrets: tuple[str, ...], params: tuple[str, ...],
+                   name: str | None, parallelism: int) -> None:
+    """Run a compiled workflow on this machine from its YAML alone (to debug it before a
+    cluster sees it): DAG order, independent steps in parallel, each step's command, args, env,
+    mounts, resources, retries and deadline, then its exit handler."""
+    import signal
+
+    from headrace.replay import Replay, TaskFailed
+
+    def pairs(values: tuple[str, ...], flag: str) -> list[tuple[str, str]]:
+        out = []
+        for value in values:
+            key, sep, rest = value.partition("=")
+            if not sep or not key:
+                form = "NAME/KEY=VALUE" if flag == "--secret" else "NAME=VALUE"
+                _fail(f"{flag} {value!r} must look like {form}.")
+            out.append((key, rest))
+        return out
+
+    given: dict[str, dict[str, str]] = {}
+    for key, value in pairs(secrets, "--secret"):
+        secret, sep, item = key.partition("/")
+        if not sep:
+            _fail(f"--secret {key}=...: name the Secret and its key, as NAME/KEY=VALUE.")
+        given.setdefault(secret, {})[item] = value
+    if root:
+        os.makedirs(root, exist_ok=True)
+    try:
+        with open(workflow_file, encoding="utf-8") as f:
+            text = f.read()
+        replay = Replay(text, workflow_name=name, parameters=dict(pairs(params, "--param")),
+                        secrets=given, docker=use_docker, root=root, metadata=metadata,
+                        parallelism=parallelism, log=lambda line: err.print(line, markup=False))
+        # Ctrl-C is Argo's `argo stop`: running steps are killed, the exit handler runs.
+        signal.signal(signal.SIGINT, lambda *_: replay.stop())
+        signal.signal(signal.SIGTERM, lambda *_: replay.stop())
+        runs = replay.run()
+    except TaskFailed as exc:
+        _fail(f"Workflow {replay.name} failed: {exc}\nSee `headrace runs show {replay.name}"
+              f"{' --metadata ' + metadata if metadata else ''}`.")
+    except HeadraceError as exc:
+        _fail(str(exc))
+    ran = sum(1 for r in runs if not r.skipped and not r.exit_handler)
+    console.print(f"Workflow [bold]{replay.name}[/bold] succeeded: {ran} step(s) ran, "
+                  f"{sum(r.skipped for r in runs)} skipped.")
+
 
 
 # `headrace beam serve`: its own module, so this file stays about runs and compiling.

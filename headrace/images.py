@@ -70,14 +70,19 @@ VARIANTS: dict[str, Variant] = {
         args_from_dockerfile={"BASE_IMAGE": "GPU_BASE_IMAGE"},
     ),
     "beam": Variant(key="beam", image="headrace-beam", target="beam"),
+    # GPU steps without a CUDA base image: TensorFlow's CUDA wheels (images/Dockerfile).
+    "gpu-wheels": Variant(key="gpu-wheels", image="headrace-gpu-wheels", target="gpu-wheels"),
 }
 
 
-def variant_key(*, gpu: bool = False, beam: bool = False) -> str:
-    """The variant the CLI flags `--gpu` / `--beam` select (at most one)."""
-    if gpu and beam:
-        raise ImageError("Choose one of --gpu and --beam: the Beam worker-pool image is CPU only.")
-    return "gpu" if gpu else "beam" if beam else "cpu"
+def variant_key(*, gpu: bool = False, beam: bool = False, gpu_wheels: bool = False) -> str:
+    """The variant the CLI flags `--gpu` / `--beam` / `--gpu-wheels` select (at most one)."""
+    if gpu + beam + gpu_wheels > 1:
+        raise ImageError(
+            "Choose one of --gpu, --gpu-wheels and --beam: the Beam worker-pool image is CPU "
+            "only, and the two GPU images differ only in where CUDA comes from."
+        )
+    return "gpu" if gpu else "beam" if beam else "gpu-wheels" if gpu_wheels else "cpu"
 
 
 # -- the build context ---------------------------------------------------------------------------
@@ -218,6 +223,13 @@ def image_name(key: str = "cpu", repo: str | None = None) -> str:
 
 # -- building and pushing ------------------------------------------------------------------------
 
+BASE_ENV = "HEADRACE_IMAGE_BASE"
+BASE_CHOICES = ("auto", "official", "local")
+# The build machine's CA bundle, added to the build context (never to the image: only build
+# stages read it, see images/Dockerfile) so uv and apt reach registries behind a TLS proxy.
+BUILD_CA = ".headrace-build-ca.pem"
+_SYSTEM_CA = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt")
+
 
 @dataclass(frozen=True, kw_only=True)
 class Built:
@@ -226,6 +238,7 @@ class Built:
     name: str
     image_id: str
     pushed: bool
+    bases: str = "official"  # or "local": made by `headrace image base`
 
 
 def build(
@@ -233,10 +246,13 @@ def build(
     *,
     repo: str | None = None,
     push: bool = False,
+    base: str | None = None,
     log: Callable[[str], None] = print,
 ) -> Built:
     """Build variant `key` from the source tree (streaming Docker's log to `log`), tag it with
-    its content hash, and push it if asked. Raises ImageError with what failed and the fix."""
+    its content hash, and push it if asked. `base`: `official` (the Dockerfile's registry
+    images), `local` (made here by `headrace image base`), `auto` (official where they can be
+    had, else local; default, or $HEADRACE_IMAGE_BASE). Raises ImageError with the fix."""
     root = source_tree()
     if root is None:
         raise ImageError(
@@ -249,21 +265,125 @@ def build(
     names = names_for(root, repo)
     name = names[key]
     client = _client()
-    log(f"Building {name} (target {variant.target}) from {root}")
+    args = build_args(root, variant)
+    chosen, base_args = _bases(client, root, key, base, log)
+    log(f"Building {name} (target {variant.target}, {chosen} bases) from {root}")
+    files = [(relative, root / relative) for relative in context_files(root)]
     image_id = _stream_build(
         client,
         log,
-        path=str(root),
+        fileobj=_context_tar(files, ca=_build_ca()),
+        custom_context=True,
         dockerfile=DOCKERFILE,
         target=variant.target,
         tag=name,
-        buildargs={**build_args(root, variant), "HEADRACE_IMAGES": json.dumps(record(names, repo))},
+        buildargs={**args, **base_args, "HEADRACE_IMAGES": json.dumps(record(names, repo))},
+        # Builds reach package registries only over the host's network here (DESIGN.md).
+        network_mode="host",
+        labels={"dev.headrace.bases": chosen},
         rm=True,
         decode=True,
     )
     if push:
         _push(client, name, log)
-    return Built(name=name, image_id=image_id, pushed=push)
+    return Built(name=name, image_id=image_id, pushed=push, bases=chosen)
+
+
+def _bases(
+    client: Any, root: Path, key: str, base: str | None, log: Callable[[str], None]
+) -> tuple[str, dict[str, str]]:
+    """Which bases to build on, and the build arguments that select them."""
+    from headrace import image_base
+
+    base = base or os.environ.get(BASE_ENV) or "auto"
+    if base not in BASE_CHOICES:
+        raise ImageError(
+            f"Base {base!r} is not one of {', '.join(BASE_CHOICES)} (--base, ${BASE_ENV})."
+        )
+    text = (root / DOCKERFILE).read_text()
+    if base == "official":
+        return "official", {}
+    if base == "auto":
+        missing = [image for image in _official_bases(root, key) if not _pullable(client, image)]
+        if not missing:
+            return "official", {}
+        log(
+            f"Cannot pull {', '.join(missing)} (no image registry reachable?): building on "
+            f"local bases instead (`headrace image base` makes them)."
+        )
+    if key == "gpu":
+        raise ImageError(
+            f"The GPU image needs its CUDA base {build_args(root, VARIANTS['gpu'])['BASE_IMAGE']}"
+            f", which cannot be pulled here and cannot be made locally. Build it where that "
+            f"image can be pulled (`headrace image build --gpu --base official`), or mirror it "
+            f"into the local engine with `docker load`."
+        )
+    # The classic builder builds every stage before the target: gpu-wheels comes after beam.
+    made = image_base.ensure(client, text, beam=key in ("beam", "gpu-wheels"), log=log)
+    return "local", made.build_args()
+
+
+def _official_bases(root: Path, key: str) -> list[str]:
+    text = (root / DOCKERFILE).read_text()
+
+    def arg(name: str) -> str:
+        found = re.search(rf"^ARG {name}=(\S+)$", text, re.MULTILINE)
+        return found.group(1) if found else ""
+
+    wanted = [arg("GPU_BASE_IMAGE" if key == "gpu" else "BASE_IMAGE"), arg("UV_IMAGE")]
+    return [*wanted, arg("BEAM_SDK_IMAGE")] if key in ("beam", "gpu-wheels") else wanted
+
+
+def _pullable(client: Any, image: str) -> bool:
+    import docker
+
+    try:
+        client.images.get(image)
+        return True
+    except docker.errors.ImageNotFound:
+        pass
+    try:
+        client.images.pull(image)
+    except docker.errors.DockerException:
+        return False
+    return True
+
+
+def _build_ca() -> Path | None:
+    """This machine's CA bundle ($SSL_CERT_FILE, else the system's), if it has one."""
+    for candidate in (os.environ.get("SSL_CERT_FILE"), *_SYSTEM_CA):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    return None
+
+
+def _context_tar(
+    files: list[tuple[str, Path]],
+    *,
+    ca: Path | None = None,
+    extra: Mapping[str, bytes] | None = None,
+) -> Any:
+    """The build context as an uncompressed tarball: `files` (archive name, path), the build
+    CA (see BUILD_CA) and generated `extra` files. The docker SDK's own tar cannot add files
+    from outside the context directory, hence this one."""
+    import io
+    import tarfile
+    import tempfile
+
+    # Returned open (the build reads it), so not a `with` block; closed when collected.
+    out = tempfile.TemporaryFile()  # noqa: SIM115
+    with tarfile.open(fileobj=out, mode="w") as tar:
+        for arcname, path in files:
+            tar.add(str(path), arcname=arcname, recursive=False)
+        more = dict(extra or {})
+        if ca is not None:
+            more[BUILD_CA] = ca.read_bytes()
+        for arcname, content in more.items():
+            info = tarfile.TarInfo(arcname)
+            info.size, info.mode = len(content), 0o644
+            tar.addfile(info, io.BytesIO(content))
+    out.seek(0)
+    return out
 
 
 def _client() -> Any:

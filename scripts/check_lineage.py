@@ -24,7 +24,9 @@ def _arg(args: list[str], flag: str) -> str | None:
 
 def problems(workflow: dict[str, Any], name: str, run: dict[str, Any]) -> list[str]:
     """What the run recorded in MLMD lacks, compared with the workflow it came from (none: ok)."""
-    steps = [t for t in workflow["spec"]["templates"] if "container" in t]
+    # Node steps carry their node id; the exit handler (onExit) is no node.
+    steps = [t for t in workflow["spec"]["templates"] if "container" in t
+             and DISPLAY_NAME in t.get("metadata", {}).get("annotations", {})]
     nodes = {t["metadata"]["annotations"][DISPLAY_NAME] for t in steps}
     roots = {_arg(t["container"].get("args", []), "root") for t in steps}
     found = []

@@ -75,7 +75,7 @@ def test_tag_follows_the_sources_not_ignored_files(tmp_path):
 
     # Each variant (target, build args) has its own tag over the same context.
     tags = {images.tag(root, v) for v in images.VARIANTS.values()}
-    assert first in tags and len(tags) == 3
+    assert first in tags and len(tags) == len(images.VARIANTS) == 4
     names = images.names_for(root, "registry.example.com/ml")
     assert (
         names["gpu"]
@@ -133,7 +133,9 @@ def test_image_name_prints_the_names_and_honours_the_repository(monkeypatch):
     beam = runner.invoke(main, ["image", "name", "--beam"])
     assert beam.output.strip().startswith("reg.example.com/team/headrace-beam:")
     both = runner.invoke(main, ["image", "name", "--gpu", "--beam"])
-    assert both.exit_code == 2 and "Choose one of --gpu and --beam" in both.stderr
+    assert both.exit_code == 2 and "Choose one of --gpu, --gpu-wheels and --beam" in both.stderr
+    wheels = runner.invoke(main, ["image", "name", "--gpu-wheels"])
+    assert wheels.output.strip().startswith("reg.example.com/team/headrace-gpu-wheels:")
 
 
 def _gpu_pipeline(tmp_path: Path) -> str:
@@ -151,7 +153,9 @@ def _gpu_pipeline(tmp_path: Path) -> str:
 def _images_of(yaml_text: str) -> dict[str, str]:
     doc = yaml.safe_load(yaml_text)
     return {
-        t["name"]: t["container"]["image"] for t in doc["spec"]["templates"] if "container" in t
+        t["name"]: t["container"]["image"]
+        for t in doc["spec"]["templates"]
+        if "container" in t and t["name"] != "headrace-exit-handler"
     }
 
 
@@ -238,14 +242,29 @@ def test_dockerfile_pins_python_beam_cuda_and_installs_the_lock():
     assert 'requires-python = "==3.11.*"' in lock
 
     stages = [a.split() for i, a in instructions if i == "FROM"]
-    assert [s[-1] for s in stages] == ["uv", "headrace", "beam-sdk", "beam"]
-    assert all(s[0].startswith("${") or s[0] == "headrace" for s in stages)  # all pinned above
-    # The classic builder builds every stage before the target: only `uv` precedes `headrace`.
+    assert [s[-1] for s in stages] == [
+        "uv", "deps", "project", "headrace", "beam-sdk", "beam", "cuda-wheels", "gpu-wheels"]
+    assert all(s[0].startswith("${") or s[0] in ("headrace", "deps") for s in stages)  # pinned
+    # The classic builder builds every stage before the target: only what `headrace` needs.
     body = " ".join(f"{i} {a}" for i, a in instructions)
+    wheels_stage = body.split("AS cuda-wheels", 1)[1].split("FROM ", 1)[0]
+    assert "tensorflow[and-cuda]==$tf" in wheels_stage  # the lock's TensorFlow, its own pins
+    deps_stage = body.split("AS deps", 1)[1].split("FROM ", 1)[0]
+    # g++ and Python's headers come before the dependency layer (pyfarmhash builds from source)
+    assert (
+        deps_stage.index("g++")
+        < deps_stage.index("python3.11-dev")
+        < deps_stage.index("uv sync --frozen --no-dev --no-install-project")
+    )
+    assert "COPY pyproject.toml uv.lock" in deps_stage
+    project_stage = body.split("AS project", 1)[1].split("FROM ", 1)[0]
+    assert "COPY . /app" in project_stage and "uv sync --frozen --no-dev " in project_stage
     headrace_stage = body.split("AS headrace", 1)[1].split("FROM ", 1)[0]
-    assert "COPY pyproject.toml uv.lock ./" in headrace_stage
-    assert "uv sync --frozen --no-dev --no-install-project" in headrace_stage
-    assert "COPY . /app" in headrace_stage and "RUN uv sync --frozen --no-dev" in headrace_stage
+    # The image gets the virtualenv, never the build tools or the build machine's CA bundle.
+    assert headrace_stage.index("COPY --from=deps /opt/venv") < headrace_stage.index(
+        "COPY --from=project /app /app"
+    )
+    assert "apt-get" not in headrace_stage and images.BUILD_CA not in headrace_stage
     assert "WORKDIR /app" in headrace_stage and "TF_USE_LEGACY_KERAS=1" in headrace_stage
     assert "PATH=/opt/venv/bin:$PATH" in headrace_stage
     assert "/etc/headrace/images.json" in headrace_stage and images.RECORD_PATH in headrace_stage
@@ -301,12 +320,18 @@ def test_build_streams_the_log_records_the_names_and_reports_failures(monkeypatc
     )
     monkeypatch.setattr(images, "_client", lambda: client)
     lines: list[str] = []
-    built = images.build("gpu", repo="reg.example.com/ml", push=True, log=lines.append)
+    built = images.build(
+        "gpu", repo="reg.example.com/ml", push=True, base="official", log=lines.append
+    )
     assert built.name == images.image_name("gpu", "reg.example.com/ml") and built.pushed
     assert built.image_id == "sha256:abc" and client.pushed == [built.name]
     assert "Step 1/9 : FROM uv" in lines
     call = client.api.calls[0]
-    assert call["path"] == str(REPO) and call["dockerfile"] == "images/Dockerfile"
+    assert call["custom_context"] and call["dockerfile"] == "images/Dockerfile"
+    assert call["network_mode"] == "host"  # registries are reached only over the host network
+    with tarfile.open(fileobj=call["fileobj"]) as sent:
+        names = set(sent.getnames())
+    assert names - {images.BUILD_CA} == set(images.context_files(REPO))
     assert call["target"] == "headrace" and call["tag"] == built.name
     assert call["buildargs"]["BASE_IMAGE"].startswith("nvidia/cuda:12.")
     recorded = json.loads(call["buildargs"]["HEADRACE_IMAGES"])
@@ -322,12 +347,12 @@ def test_build_streams_the_log_records_the_names_and_reports_failures(monkeypatc
     )
     monkeypatch.setattr(images, "_client", lambda: failing)
     with pytest.raises(ImageError, match=r"(?s)headrace-beam:.* failed: exit code 2.*uv sync"):
-        images.build("beam", log=lambda _: None)
+        images.build("beam", base="official", log=lambda _: None)
 
     denied = _FakeClient([], push_chunks=[{"error": "denied: requested access"}])
     monkeypatch.setattr(images, "_client", lambda: denied)
     with pytest.raises(ImageError, match=r"Pushing .* failed: denied.*docker login"):
-        images.build("cpu", push=True, log=lambda _: None)
+        images.build("cpu", push=True, base="official", log=lambda _: None)
 
 
 def _docker_or_skip():

@@ -104,8 +104,10 @@ def split_workflow(
         for i, (name, part) in enumerate(zip(names, parts, strict=True))
     ]
     parent_spec = {k: v for k, v in spec.items() if k != "templates"}
+    # The exit handler stays with the parent: it ends last and marks the whole run's leftovers.
+    exit_handler = [by_name[spec["onExit"]]] if "onExit" in spec else []
     parent_spec["templates"] = [{"name": dag["name"], "dag": {"tasks": parent_tasks}},
-                                run_template, *resources]
+                                run_template, *resources, *exit_handler]
     parent = {**doc, "spec": parent_spec}
     return [*parts, parent]
 

@@ -22,6 +22,7 @@ from typing import Any
 from headrace import __version__
 from headrace.compiler import conventions as kfp
 from headrace.compiler.container_step import build_container_steps
+from headrace.compiler.exit_handler import EXIT_TEMPLATE, exit_template
 from headrace.compiler.names import generate_name, k8s_name, unique_names
 from headrace.compiler.options import CompileOptions
 from headrace.compiler.run_step import GRAPH_ANNOTATION, RUN_TEMPLATE, run_step
@@ -50,7 +51,7 @@ def build_workflow(ir: PipelineIR, options: CompileOptions) -> Built:
         options=options,
         root=pipeline_root(ir, options),
         metadata=metadata(ir, options),
-        names=unique_names(_task_keys(ir), reserved=(DAG_TEMPLATE, RUN_TEMPLATE)),
+        names=unique_names(_task_keys(ir), reserved=(DAG_TEMPLATE, RUN_TEMPLATE, EXIT_TEMPLATE)),
         retry=retry_strategy(options),
     )
     steps = [
@@ -76,7 +77,8 @@ def build_workflow(ir: PipelineIR, options: CompileOptions) -> Built:
         GRAPH_ANNOTATION: encode_graph(ir),  # last: the readable annotations come first
     }
 
-    spec: dict[str, Any] = {"entrypoint": DAG_TEMPLATE}
+    # onExit: marks what a step killed for good left RUNNING (exit_handler.py).
+    spec: dict[str, Any] = {"entrypoint": DAG_TEMPLATE, "onExit": EXIT_TEMPLATE}
     if options.service_account:
         spec["serviceAccountName"] = options.service_account
     if options.image_pull_secrets:
@@ -90,7 +92,7 @@ def build_workflow(ir: PipelineIR, options: CompileOptions) -> Built:
     spec["podMetadata"] = {"labels": {**kfp.pod_labels(), PIPELINE_LABEL: pipeline_label}}
     if shared.root.volume:
         spec["volumes"] = [shared.root.volume]
-    spec["templates"] = [_dag([run, *steps]), run.template, *templates]
+    spec["templates"] = [_dag([run, *steps]), run.template, *templates, exit_template(shared)]
     document = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
                 "metadata": meta, "spec": spec}
     return Built(document=document, task_nodes={s.task["name"]: s.node_id for s in steps})

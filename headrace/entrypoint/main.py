@@ -31,7 +31,8 @@ from headrace.metadata import GraphNode, default_url, open_store
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m headrace.entrypoint", description=__doc__)
-    source = p.add_mutually_exclusive_group(required=True)
+    # Not required: --phase=exit-handler needs none of them (_load_ir says what is missing).
+    source = p.add_mutually_exclusive_group()
     source.add_argument("--ir", help="path of the pipeline IR JSON (with --node)")
     source.add_argument("--ir-env", help="environment variable holding the pipeline IR JSON")
     source.add_argument(
@@ -45,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--node", help="id of the node to run (with --ir or --ir-env)")
     p.add_argument("--instance", help="the node instance JSON (with --definition)")
-    p.add_argument("--pipeline", help="--phase=run: the pipeline's name")
+    p.add_argument("--pipeline", help="--phase=run and exit-handler: the pipeline's name")
     p.add_argument("--run-id", required=True, help="the run (in Argo: the workflow name)")
     p.add_argument("--metadata", help="metadata URL (default: the IR's, else SQLite under root)")
     p.add_argument("--root", help="pipeline root (default: the IR's)")
@@ -60,11 +61,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--ui-metadata", help="write KFP mlpipeline-ui-metadata JSON here")
     p.add_argument(
         "--phase",
-        choices=("launch", "container-driver", "container-publisher", "run"),
+        choices=("launch", "container-driver", "container-publisher", "run", "exit-handler"),
         default="launch",
         help="launch the node whole, or (a container node in a cluster) only the step before or "
-        "after its own container step; `run`: record the run's graph, once per run",
+        "after its own container step; `run`: record the run's graph, once per run; "
+        "`exit-handler` (the workflow's onExit): mark the run's unfinished executions",
     )
+    p.add_argument("--workflow-status", default="", help="exit-handler: {{workflow.status}}")
+    p.add_argument("--workflow-failures", default="", help="exit-handler: {{workflow.failures}}")
     p.add_argument("--driver-outputs", help="container-driver: where to write Argo's parameters")
     return p
 
@@ -78,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         die_with_parent()  # a local runner's node process ends with that runner
         if args.phase == "run":
             return _record_run(args)
+        if args.phase == "exit-handler":
+            return _exit_handler(args)
         ir = _load_ir(args)
         if args.beam_arg:
             node = ir.node(args.node)
@@ -163,6 +169,27 @@ def _instance_id(instance: str | None) -> str | None:
     return node_id if isinstance(node_id, str) else None
 
 
+def _exit_handler(args: argparse.Namespace) -> int:
+    from headrace.launcher.unfinished import mark_unfinished
+
+    if not (args.pipeline and args.root and args.metadata):
+        raise DefinitionError("--phase=exit-handler needs --pipeline, --root and --metadata.")
+    store = open_store(args.metadata)
+    marked = mark_unfinished(
+        store,
+        args.pipeline,
+        args.run_id,
+        root=args.root,
+        status=args.workflow_status,
+        failures=args.workflow_failures,
+    )
+    print(
+        f"headrace: workflow {args.run_id} {args.workflow_status or 'ended'}; "
+        f"{len(marked)} unfinished execution(s) marked"
+    )
+    return exit_codes.OK
+
+
 def _load_ir(args: argparse.Namespace) -> PipelineIR:
     if args.definition:
         if not args.instance:
@@ -170,6 +197,8 @@ def _load_ir(args: argparse.Namespace) -> PipelineIR:
         return step_ir(args.definition, args.instance)
     if not args.node:
         raise DefinitionError("--ir and --ir-env need --node=ID (the node to run).")
+    if not (args.ir or args.ir_env):
+        raise DefinitionError("A step needs --definition (with --instance), --ir or --ir-env.")
     if args.ir:
         with open(args.ir) as f:
             return PipelineIR.from_json(f.read())

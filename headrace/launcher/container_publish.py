@@ -51,6 +51,12 @@ def publish_container(
         )
     running = [e for e in earlier if e.state == RUNNING]
     if not running:
+        # `argo retry` after the exit handler marked the node: its driver step is not re-run,
+        # the container step re-wrote the same outputs, so the marked execution is published.
+        from headrace.launcher.unfinished import MARK
+
+        running = [e for e in earlier if e.error.startswith(MARK)][-1:]
+    if not running:
         raise ExecutionError(
             f"Node {node_id!r}: no execution of run {run_id!r} to publish; its driver step "
             f"starts one. Run the driver step first (the workflow's DAG does)."

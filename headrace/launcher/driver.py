@@ -161,7 +161,16 @@ def file_digest(node: NodeIR, parameter: str, path: Any) -> str | None:
         raise DefinitionError(
             f"Node {node.id!r} parameter {parameter!r}: cannot read {path!r} ({exc.strerror}). "
             f"Check the path; relative paths are relative to {os.getcwd()}."
+            + _IN_IMAGE_HINT.format(dir=os.path.dirname(os.path.abspath(path)))
         ) from exc
+
+
+# In a container step a missing file most often means an image without the user's files.
+_IN_IMAGE_HINT = (
+    " In a container step the image must hold it at that path: build your image with "
+    "`headrace image build --context DIR` (DIR holding the pipeline and its files, e.g. {dir}) "
+    "and compile with `--image` set to the name it prints."
+)
 
 
 def _tree_fingerprint(root: str) -> str:

@@ -41,6 +41,13 @@ def load_component(ref: ExecutorRef) -> Component:
             target = getattr(target, part)
     except (ImportError, AttributeError, OSError) as exc:
         where = ref.file or ref.module
+        if ref.file and not os.path.exists(ref.file):
+            raise DefinitionError(
+                f"Cannot load component {ref.qualname!r}: its file {ref.file} is not on this "
+                f"machine. In a container step the image must hold it at that path: build "
+                f"your image with `headrace image build --context {os.path.dirname(ref.file)}` "
+                f"and compile with `--image` set to the name it prints."
+            ) from exc
         raise DefinitionError(
             f"Cannot load component {ref.qualname!r} from {where}: {exc}. Check that the code is "
             f"installed (or the file present) where the node runs."

@@ -16,7 +16,7 @@ from headrace.compiler import CompileOptions, SecretRef, compile_pipeline
 from headrace.compiler.container_step import EXECUTE
 from headrace.entrypoint import container_phases
 from headrace.ir import build
-from tests.compiler.harness import TaskFailed, run_workflow
+from headrace.replay import TaskFailed, run_workflow
 from tests.compiler.helpers import compile_doc, template
 from tests.compiler.pipelines import REPO, containers
 from tests.support import custom_components
@@ -154,6 +154,8 @@ def _show(run_name: str, mysql_url: str) -> dict:
 def test_the_compiled_containers_run_and_a_second_run_skips_them(tmp_path, mysql_url):
     text = compile_pipeline(containers(gpu=0), _options(tmp_path, mysql_url))
     runs = _run(text, "custom-components-a1b2c")
+    assert runs[-1].exit_handler
+    runs = runs[:-1]
     assert [r.task for r in runs] == ["headrace-run", *_tasks(compile_doc(containers(gpu=0)))]
     assert not any(r.skipped for r in runs)
     user = next(r for r in runs if r.task == "count-lines")
@@ -175,7 +177,7 @@ def test_the_compiled_containers_run_and_a_second_run_skips_them(tmp_path, mysql
     [words] = executions["CountWords"]["outputs"]["statistics"]
     assert words["properties"] == {"words": 30}  # read what the shout container wrote
 
-    again = _run(text, "custom-components-d3e4f")
+    again = _run(text, "custom-components-d3e4f")[:-1]
     assert {r.task for r in again if r.skipped} == {"count-lines", "shout"}
     cached = _show("custom-components-d3e4f", mysql_url)
     assert {n: e["state"] for n, e in cached.items()} == dict.fromkeys(
@@ -193,5 +195,8 @@ def test_a_failing_container_step_fails_the_workflow_without_a_retry(tmp_path, m
     assert caught.value.task == "count-lines" and caught.value.exit_code == 1
     assert len(caught.value.run.attempts) == 1  # a program error: OnError does not retry it
     executions = _show("custom-components-f0f0f", mysql_url)
-    # Started by the driver, never published: `argo retry` would re-run the step and publish.
-    assert executions["CountLines"]["state"] == "RUNNING"
+    # Started by the driver, never published; the exit handler marked it with Argo's reason.
+    assert executions["CountLines"]["state"] == "FAILED"
+    assert executions["CountLines"]["error"].startswith(
+        "workflow ended Failed: step count-lines failed: Error (exit code 1)")
+    assert caught.value.runs[-1].exit_handler and caught.value.runs[-1].succeeded

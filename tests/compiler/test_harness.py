@@ -1,5 +1,6 @@
-"""The test harness itself: it substitutes and expands as Argo and Kubernetes would, resolves
-Secret references, honours dependencies and retries, and reports the failing task and why."""
+"""Replay (headrace.replay, once this test harness): it substitutes and expands as Argo and
+Kubernetes would, resolves Secret references, honours dependencies and retries, and reports the
+failing task and why."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import textwrap
 
 import pytest
 
-from tests.compiler.harness import HarnessError, TaskFailed, run_workflow
+from headrace.replay import ReplayError as HarnessError
+from headrace.replay import TaskFailed, run_workflow
 
 # Each step appends what it saw to a file, so the test can check argv, env and order.
 _SCRIPT = textwrap.dedent("""
@@ -108,7 +110,7 @@ def test_what_argo_would_refuse_is_an_error(tmp_path, change, match):
 
 
 def test_a_missing_secret_stops_the_pod(tmp_path):
-    with pytest.raises(HarnessError, match=r"needs key 'pw' of Secret 'db', which does not exist"):
+    with pytest.raises(HarnessError, match=r"needs key 'pw' of Secret 'db', which was not given"):
         run_workflow(_workflow(tmp_path / "log"))
 
 
@@ -169,8 +171,8 @@ def test_output_parameters_flow_into_input_parameters_and_when_skips(tmp_path):
 
 def test_a_missing_output_parameter_or_odd_when_is_reported(tmp_path):
     _, wf = _parameter_workflow(tmp_path, when="true", write=False)
-    with pytest.raises(HarnessError, match=r"output parameter flag missing at .*out/flag"):
-        run_workflow(wf)
+    with pytest.raises(TaskFailed, match=r"output parameter flag missing at .*out/flag"):
+        run_workflow(wf)  # Argo fails the node
     _, wf = _parameter_workflow(tmp_path, when="{{tasks.produce.outputs.parameters.flag}}")
     (tmp_path / "out").mkdir(exist_ok=True)
     wf["spec"]["templates"][1]["container"]["command"][-1] = (

@@ -1,9 +1,9 @@
 """The compiled penguin workflow with `--beam-runner flink` and `spark`, replayed step by step
-(tests/compiler/harness.py: every step a process, MLMD on MariaDB, the worker-pool sidecar the
+(headrace.replay: every step a process, MLMD on MariaDB, the worker-pool sidecar the
 YAML declares started next to each Beam step), its Beam steps sent to a real job server that
 `headrace beam serve`'s code started.
 
-`headrace replay` (issue 14) was not in main when this was written, so the harness replays it.
+It replays with headrace.replay (`headrace replay`) in process mode.
 Opt-in (HEADRACE_BEAM_REPLAY=1): a replay takes 10-20 minutes per engine on a 2-core machine,
 past CI's budget; tests/runner/test_beam_engines.py covers the same jobs in CI.
 """
@@ -40,9 +40,9 @@ pytestmark = [
 def test_the_compiled_penguin_workflow_replays_its_beam_steps_on_the_engine(
         engine, tmp_path, mysql_url):
     from examples.penguin.pipeline import create_pipeline
+    from headrace.replay import run_workflow
     from headrace.runner.beam import JobServer
     from headrace.runner.beam.processes import free_port
-    from tests.compiler.harness import run_workflow
 
     root = tmp_path / "pipelines"
     root.mkdir()
