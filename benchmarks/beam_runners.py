@@ -12,6 +12,22 @@ mode; `flink`/`spark`: `headrace beam serve`'s job servers (Flink's mini-cluster
 Spark's local[2]) with an EXTERNAL SDK worker pool, as `headrace run --beam-runner` uses them.
 Each runner's figures come from one fresh process (imports before the clock: the times are the
 components' work and their jobs' overhead).
+
+Measured on the shared 2-core development machine while about seven other sessions ran their
+tests (load average 14-18, so every figure is several times what an idle machine gives; 200,000
+rows, as 1M did not fit the time left), SDK workers as processes:
+
+    direct:    StatisticsGen 50.6 s =  3,954 rows/s; Transform 100.8 s = 1,985 rows/s; job  0.4 s
+    direct-mp: StatisticsGen 46.4 s =  4,311 rows/s; Transform  68.1 s = 2,938 rows/s; job 18.4 s
+    flink:     StatisticsGen 66.0 s =  3,032 rows/s; Transform  99.9 s = 2,002 rows/s; job 32.2 s
+    spark:     StatisticsGen 68.8 s =  2,909 rows/s; Transform 127.1 s = 1,573 rows/s; job 37.4 s
+
+Where Flink's time goes: a fixed ~30 s per job (submission, the mini-cluster's job graph, and the
+SDK worker processes each importing Beam, TFDV/TFT and TensorFlow before their first bundle);
+past it, Flink's two workers do the rows about as fast as DirectRunner's one process, since every
+element also crosses the Fn API's gRPC data plane between Java and Python. Before
+`--environment_cache_millis` the runner started fresh workers for each of a job's stages
+(ExampleGen's penguin job: 273 s -> 38 s). `--sdk-workers threads` imports once per pool.
 """
 
 from __future__ import annotations
