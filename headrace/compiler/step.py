@@ -3,6 +3,7 @@ reference, resources, placement, retries, timeout, KFP UI output) and its DAG ta
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +11,7 @@ from headrace.compiler import beam as beam_mod
 from headrace.compiler import conventions as kfp
 from headrace.compiler.names import k8s_name
 from headrace.compiler.options import CompileOptions
-from headrace.compiler.resources import placement
+from headrace.compiler.resources import Placement, placement
 from headrace.compiler.storage import Metadata, Root
 from headrace.errors import DefinitionError
 from headrace.ir import NodeIR, PipelineIR
@@ -29,6 +30,38 @@ RUN_ID = "{{workflow.name}}"
 ENTRYPOINT = ["python", "-m", "headrace.entrypoint"]
 UI_METADATA_ARTIFACT = "mlpipeline-ui-metadata"
 NODE_LABEL = "headrace.dev/node"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Refs:
+    """How a step's command refers to what its orchestrator fills in at run time: the run's id,
+    the IR, a runtime parameter's value (and, for a step shared by many nodes, the node id)."""
+
+    run_id: str
+    ir_env: dict[str, Any]  # the env entry that hands the step the IR
+    runtime_param: Callable[[str, str], str]  # (name, type_name) -> one `--flag=value` arg
+    node: str | None = None  # None: the node's own id, written out
+    ui_metadata: bool = True  # Argo saves the KFP v1 UI file; KFP v2 has no such output
+
+
+ARGO_REFS = Refs(
+    run_id=RUN_ID,
+    ir_env={"name": IR_ENV, "value": IR_REFERENCE},
+    runtime_param=lambda name, _type: f"--runtime-param={name}={{{{workflow.parameters.{name}}}}}",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Invocation:
+    """What runs one node, whatever orchestrates it: image, entrypoint command and args, env
+    (plain values and Secret references), resources and placement, effective Beam args."""
+
+    image: str
+    command: list[str]
+    args: list[str]
+    env: list[dict[str, Any]]
+    place: Placement
+    beam_args: tuple[str, ...]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,21 +104,34 @@ def retry_strategy(options: CompileOptions) -> dict[str, Any] | None:
     }
 
 
+def node_invocation(node: NodeIR, shared: Shared, refs: Refs = ARGO_REFS) -> Invocation:
+    """The one place a node's container command, args and env are decided; the Argo step and
+    the KFP v2 executor (kfp_v2.py) both take theirs from here."""
+    options = shared.options
+    place = placement(node, default_cpu=options.default_cpu, default_memory=options.default_memory)
+    beam_args = beam_mod.node_beam_args(shared.ir, node, options.beam, shared.root)
+    return Invocation(
+        image=_image(node, options, place.gpus),
+        command=list(ENTRYPOINT),
+        args=_args(node, shared, beam_args, refs),
+        env=[refs.ir_env, *shared.metadata.env, *_common_env(options, place.gpus)],
+        place=place,
+        beam_args=beam_args,
+    )
+
+
 def build_step(node: NodeIR, shared: Shared) -> Step:
     options, name = shared.options, shared.names[node.id]
-    place = placement(node, default_cpu=options.default_cpu, default_memory=options.default_memory)
-    image = _image(node, options, place.gpus)
-    beam_args = beam_mod.node_beam_args(shared.ir, node, options.beam, shared.root)
-    common_env = _common_env(options, place.gpus)
+    run = node_invocation(node, shared)
+    place, image, beam_args = run.place, run.image, run.beam_args
     mounts = [shared.root.mount] if shared.root.mount else []
 
     container: dict[str, Any] = {"name": "main", "image": image}
     if options.image_pull_policy:
         container["imagePullPolicy"] = options.image_pull_policy
-    container["command"] = list(ENTRYPOINT)
-    container["args"] = _args(node, shared, beam_args)
-    container["env"] = [{"name": IR_ENV, "value": IR_REFERENCE},
-                        *shared.metadata.env, *common_env]
+    container["command"] = run.command
+    container["args"] = run.args
+    container["env"] = run.env
     container["resources"] = place.resources
     if mounts:
         container["volumeMounts"] = mounts
@@ -134,20 +180,23 @@ def _image(node: NodeIR, options: CompileOptions, gpus: int) -> str:
     return image
 
 
-def _args(node: NodeIR, shared: Shared, beam_args: tuple[str, ...]) -> list[str]:
+def _args(
+    node: NodeIR, shared: Shared, beam_args: tuple[str, ...], refs: Refs = ARGO_REFS
+) -> list[str]:
     # One token per flag (`--flag=value`): a value that starts with '-' (a Beam flag, a
     # negative number) would otherwise be parsed by the entrypoint as a flag of its own.
     args = [
         f"--ir-env={IR_ENV}",
-        f"--node={node.id}",
-        f"--run-id={RUN_ID}",
+        f"--node={refs.node or node.id}",
+        f"--run-id={refs.run_id}",
         f"--root={shared.root.path}",
         f"--metadata={shared.metadata.url}",
     ]
+    types = {p.name: p.type_name for p in shared.ir.runtime_parameters}
     for runtime in sorted({p.runtime for p in node.parameters if p.runtime}):
-        args.append(f"--runtime-param={runtime}={{{{workflow.parameters.{runtime}}}}}")
+        args.append(refs.runtime_param(runtime, types.get(runtime, "str")))
     args += [f"--beam-arg={arg}" for arg in beam_args]
-    if shared.options.ui_metadata:
+    if shared.options.ui_metadata and refs.ui_metadata:
         args.append(f"--ui-metadata={shared.options.ui_metadata_path}")
     return args
 

@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--metadata", help="metadata URL (default: the IR's, else SQLite under root)")
     p.add_argument("--root", help="pipeline root (default: the IR's)")
     p.add_argument("--runtime-param", action="append", default=[], metavar="NAME=JSON")
+    # KFP v2 substitutes a STRING parameter as its bare text, which JSON-decoding would turn
+    # into a number or a bool when it looks like one ("5", "true"): take it verbatim.
+    p.add_argument("--runtime-text", action="append", default=[], metavar="NAME=TEXT")
     p.add_argument(
         "--beam-arg",
         action="append",
@@ -65,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         root = args.root or ir.root or "headrace-root"
         store = open_store(args.metadata or ir.metadata or default_url(root))
         runtime = dict(_runtime_param(text) for text in args.runtime_param)
+        runtime.update(_runtime_text(text) for text in args.runtime_text)
         # Every step records the run's DAG (the first one writes it): MLMD alone would not
         # know the nodes a failure keeps from running, which `headrace runs report` draws.
         record_run_graph(store, ir, args.run_id)
@@ -135,6 +139,13 @@ def _runtime_param(text: str) -> tuple[str, Any]:
         return name, json.loads(value)
     except json.JSONDecodeError:
         return name, value  # a bare string, as Argo substitutes it
+
+
+def _runtime_text(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise DefinitionError(f"--runtime-text {text!r} must look like NAME=TEXT.")
+    return name, value
 
 
 def _write_ui_metadata(path: str, result: LaunchResult) -> None:
