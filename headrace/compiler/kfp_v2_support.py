@@ -33,7 +33,7 @@ def refuse_unsupported(ir: PipelineIR, options: CompileOptions) -> None:
     defaults = CompileOptions()
     for name, instead in _WORKFLOW_ONLY.items():
         value = getattr(options, name)
-        if value != getattr(defaults, name):
+        if value is not None and value != getattr(defaults, name):
             flag = "--" + name.replace("_seconds", "").replace("_", "-")
             raise DefinitionError(
                 f"{name}={value!r} (`{flag}`) is a workflow setting that a KFP v2 pipeline spec "
