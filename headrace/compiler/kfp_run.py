@@ -20,7 +20,14 @@ from headrace.compiler.errors import DeployError
 from headrace.compiler.workflow_file import Package
 
 _TYPES: dict[str, tuple[type, ...]] = {
-    "int": (int,), "float": (int, float), "bool": (bool,), "dict": (dict,), "list": (list,)}
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+    "dict": (dict,),
+    "list": (list,),
+}
+
+_ARTICLE = {"int": "an", "float": "a", "bool": "a", "dict": "a", "list": "a"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,16 +61,17 @@ def run_values(package: Package, given: Mapping[str, str]) -> dict[str, Any]:
         allowed = _TYPES[kind]
         if not isinstance(value, allowed) or (kind != "bool" and isinstance(value, bool)):
             raise DeployError(
-                f"Run parameter {name!r} takes a {kind} value; {text!r} is not one (write it as JSON, "
-                f"e.g. {_example(kind)})."
+                f"Run parameter {name!r} takes {_ARTICLE[kind]} {kind} value; {text!r} is not "
+                f"one (write it as JSON, e.g. {_example(kind)})."
             )
-        values[name] = float(value) if kind == "float" else value
+        values[name] = float(value) if kind == "float" else value  # type: ignore[arg-type]
     return values
 
 
 def _example(kind: str) -> str:
-    return {"int": "200", "float": "0.5", "bool": "true", "dict": '{"a": 1}',
-            "list": "[1, 2]"}[kind]
+    return {"int": "200", "float": "0.5", "bool": "true", "dict": '{"a": 1}', "list": "[1, 2]"}[
+        kind
+    ]
 
 
 def create_run(
@@ -82,18 +90,24 @@ def create_run(
     base = host.rstrip("/")
     if package.format == "kfp":
         created = client.run_pipeline(
-            experiment_id=experiment_id, job_name=run_name, params=dict(values),
-            pipeline_id=pipeline_id, version_id=version_id, service_account=service_account,
+            experiment_id=experiment_id,
+            job_name=run_name,
+            params=dict(values),
+            pipeline_id=pipeline_id,
+            version_id=version_id,
+            service_account=service_account,
         )
-        return Run(run_id=created.run_id, api="v2beta1", url=f"{base}/#/runs/details/"
-                   f"{created.run_id}")
+        return Run(
+            run_id=created.run_id, api="v2beta1", url=f"{base}/#/runs/details/{created.run_id}"
+        )
     body: dict[str, Any] = {
         "name": run_name,
         "pipeline_spec": {
             # The workflow's parameters hold JSON values (what the entrypoint decodes).
-            "parameters": [{"name": n, "value": json.dumps(v, sort_keys=True,
-                                                           separators=(",", ":"))}
-                           for n, v in values.items()],
+            "parameters": [
+                {"name": n, "value": json.dumps(v, sort_keys=True, separators=(",", ":"))}
+                for n, v in values.items()
+            ],
         },
         "resource_references": [
             {"key": {"type": "PIPELINE_VERSION", "id": version_id}, "relationship": "CREATOR"},
@@ -101,14 +115,18 @@ def create_run(
     }
     if experiment_id:
         body["resource_references"].append(
-            {"key": {"type": "EXPERIMENT", "id": experiment_id}, "relationship": "OWNER"})
+            {"key": {"type": "EXPERIMENT", "id": experiment_id}, "relationship": "OWNER"}
+        )
     if service_account:
         body["service_account"] = service_account
     api_client = client._run_api.api_client  # the kfp client's configured ApiClient
     detail = api_client.call_api(
-        "/apis/v1beta1/runs", "POST",
+        "/apis/v1beta1/runs",
+        "POST",
         header_params={"Accept": "application/json", "Content-Type": "application/json"},
-        body=body, response_type="object", auth_settings=["Bearer"],
+        body=body,
+        response_type="object",
+        auth_settings=["Bearer"],
         _return_http_data_only=True,
     )
     run_id = (detail or {}).get("run", {}).get("id")

@@ -14,12 +14,27 @@ import yaml
 SCHEMA_VERSION = "2.1.0"
 # kfp-kubernetes' KubernetesExecutorConfig fields (camelCase, as JSON writes them); the platform
 # spec holds each executor's config as a Struct, so protobuf parsing cannot catch a misspelling.
-KUBERNETES_CONFIG_FIELDS = frozenset({
-    "secretAsVolume", "secretAsEnv", "pvcMount", "nodeSelector", "podMetadata",
-    "imagePullSecret", "imagePullPolicy", "configMapAsVolume", "configMapAsEnv",
-    "activeDeadlineSeconds", "fieldPathAsEnv", "tolerations", "genericEphemeralVolume",
-    "nodeAffinity", "podAffinity", "enabledSharedMemory", "emptyDirMounts",
-})
+KUBERNETES_CONFIG_FIELDS = frozenset(
+    {
+        "secretAsVolume",
+        "secretAsEnv",
+        "pvcMount",
+        "nodeSelector",
+        "podMetadata",
+        "imagePullSecret",
+        "imagePullPolicy",
+        "configMapAsVolume",
+        "configMapAsEnv",
+        "activeDeadlineSeconds",
+        "fieldPathAsEnv",
+        "tolerations",
+        "genericEphemeralVolume",
+        "nodeAffinity",
+        "podAffinity",
+        "enabledSharedMemory",
+        "emptyDirMounts",
+    }
+)
 
 
 def is_pipeline_spec(doc: Any) -> bool:
@@ -36,8 +51,10 @@ def check_kfp_text(text: str) -> list[str]:
     if not docs or not is_pipeline_spec(docs[0]):
         return ["the first YAML document is not a KFP pipeline spec (no pipelineInfo/root)"]
     if len(docs) > 2:
-        return [f"{len(docs)} YAML documents; a pipeline spec file holds the spec and at most "
-                f"a platform spec"]
+        return [
+            f"{len(docs)} YAML documents; a pipeline spec file holds the spec and at most "
+            f"a platform spec"
+        ]
     spec, platform = docs[0], (docs[1] if len(docs) == 2 else {})
     problems = _proto_problems(spec, platform)
     problems += _reference_problems(spec, platform)
@@ -51,15 +68,18 @@ def _proto_problems(spec: dict[str, Any], platform: dict[str, Any]) -> list[str]
     from kfp.pipeline_spec import pipeline_spec_pb2
 
     problems = []
-    for what, doc, message in (("pipeline spec", spec, pipeline_spec_pb2.PipelineSpec()),
-                               ("platform spec", platform, pipeline_spec_pb2.PlatformSpec())):
+    for what, doc, message in (
+        ("pipeline spec", spec, pipeline_spec_pb2.PipelineSpec()),
+        ("platform spec", platform, pipeline_spec_pb2.PlatformSpec()),
+    ):
         try:
             json_format.ParseDict(doc, message, ignore_unknown_fields=False)
         except json_format.ParseError as exc:
             problems.append(f"{what}: KFP's protos reject it: {exc}")
     if spec.get("schemaVersion") != SCHEMA_VERSION:
-        problems.append(f"schemaVersion is {spec.get('schemaVersion')!r}; KFP's server accepts "
-                        f"{SCHEMA_VERSION}")
+        problems.append(
+            f"schemaVersion is {spec.get('schemaVersion')!r}; KFP's server accepts {SCHEMA_VERSION}"
+        )
     return problems
 
 
@@ -85,8 +105,10 @@ def _reference_problems(spec: dict[str, Any], platform: dict[str, Any]) -> list[
         for param, value in given.items():
             source = value.get("componentInputParameter")
             if source is not None and source not in root_inputs:
-                problems.append(f"{where}: input {param!r} reads pipeline input {source!r}, "
-                                f"which root.inputDefinitions does not declare")
+                problems.append(
+                    f"{where}: input {param!r} reads pipeline input {source!r}, "
+                    f"which root.inputDefinitions does not declare"
+                )
         for dep in task.get("dependentTasks", []):
             if dep not in tasks:
                 problems.append(f"{where}: depends on {dep!r}, which is not a task")
@@ -96,8 +118,10 @@ def _reference_problems(spec: dict[str, Any], platform: dict[str, Any]) -> list[
             problems.append(f"components.{name}: executor {label!r} is not in deploymentSpec")
     for name, executor in executors.items():
         if not executor.get("container", {}).get("command"):
-            problems.append(f"deploymentSpec.executors.{name}: no command (KFP's launcher "
-                            f"ignores the image's ENTRYPOINT)")
+            problems.append(
+                f"deploymentSpec.executors.{name}: no command (KFP's launcher "
+                f"ignores the image's ENTRYPOINT)"
+            )
     k8s = platform.get("platforms", {}).get("kubernetes", {})
     for name, config in k8s.get("deploymentSpec", {}).get("executors", {}).items():
         where = f"platform spec executors.{name}"

@@ -42,8 +42,14 @@ NODE_INPUT = "headrace_node"
 # KFP v2's launcher substitutes these in args; the run's uuid is the Headrace run id (a KFP
 # retry of the run keeps it, so Headrace resumes the run instead of starting another).
 RUN_ID = "{{$.pipeline_job_uuid}}"
-_PARAMETER_TYPES = {"int": "NUMBER_INTEGER", "float": "NUMBER_DOUBLE", "str": "STRING",
-                    "bool": "BOOLEAN", "dict": "STRUCT", "list": "LIST"}
+_PARAMETER_TYPES = {
+    "int": "NUMBER_INTEGER",
+    "float": "NUMBER_DOUBLE",
+    "str": "STRING",
+    "bool": "BOOLEAN",
+    "dict": "STRUCT",
+    "list": "LIST",
+}
 _GB = 10**9  # kfp writes memoryLimit/memoryRequest as (decimal) gigabytes
 
 
@@ -76,9 +82,7 @@ def kfp_options(ir: PipelineIR, options: CompileOptions) -> CompileOptions:
     return dataclasses.replace(options, metadata=KFP_METADATA_URL)
 
 
-KFP_METADATA_URL = (
-    f"grpc://{cluster.METADATA_GRPC_SERVICE}.kubeflow:{cluster.METADATA_GRPC_PORT}"
-)
+KFP_METADATA_URL = f"grpc://{cluster.METADATA_GRPC_SERVICE}.kubeflow:{cluster.METADATA_GRPC_PORT}"
 
 
 def compile_kfp(ir: PipelineIR, options: CompileOptions | None = None) -> CompiledKfp:
@@ -96,12 +100,19 @@ def compile_kfp(ir: PipelineIR, options: CompileOptions | None = None) -> Compil
             f"tasks use for the node id; rename it."
         )
     shared = Shared(
-        ir=ir, options=options, root=pipeline_root(ir, options), metadata=metadata(ir, options),
-        names=unique_names(n.id for n in ir.nodes), retry=None,
+        ir=ir,
+        options=options,
+        root=pipeline_root(ir, options),
+        metadata=metadata(ir, options),
+        names=unique_names(n.id for n in ir.nodes),
+        retry=None,
     )
     refs = Refs(
-        run_id=RUN_ID, ir_env={"name": IR_ENV, "value": ir_json}, runtime_param=_runtime_arg,
-        node=_input(NODE_INPUT), ui_metadata=False,
+        run_id=RUN_ID,
+        ir_env={"name": IR_ENV, "value": ir_json},
+        runtime_param=_runtime_arg,
+        node=_input(NODE_INPUT),
+        ui_metadata=False,
     )
     components: dict[str, Any] = {}
     executors: dict[str, Any] = {}
@@ -144,8 +155,13 @@ def compile_kfp(ir: PipelineIR, options: CompileOptions | None = None) -> Compil
     if options.enforce_limits:
         check(measures)
     notes = [*warnings_for(ir, options), *retry_note(options)]
-    return CompiledKfp(pipeline_spec=spec, platform_spec=platform_spec, yaml=text,
-                       measures=tuple(measures), warnings=tuple(notes))
+    return CompiledKfp(
+        pipeline_spec=spec,
+        platform_spec=platform_spec,
+        yaml=text,
+        measures=tuple(measures),
+        warnings=tuple(notes),
+    )
 
 
 def _pipeline_info(ir: PipelineIR) -> dict[str, Any]:
@@ -197,8 +213,12 @@ def _resources(run: Invocation) -> dict[str, Any]:
     if run.place.gpus:
         vendor = next(k for k in limits if k not in ("cpu", "memory"))
         count = str(run.place.gpus)
-        out["accelerator"] = {"count": count, "resourceCount": count,
-                              "resourceType": vendor, "type": vendor}
+        out["accelerator"] = {
+            "count": count,
+            "resourceCount": count,
+            "resourceType": vendor,
+            "type": vendor,
+        }
     return out
 
 
@@ -213,13 +233,16 @@ def _executor_config(run: Invocation, shared: Shared) -> dict[str, Any]:
             continue
         ref = entry["valueFrom"]["secretKeyRef"]  # refuse_unsupported allows nothing else
         secrets.setdefault(ref["name"], []).append(
-            {"envVar": entry["name"], "secretKey": ref["key"]})
+            {"envVar": entry["name"], "secretKey": ref["key"]}
+        )
     if secrets:
-        config["secretAsEnv"] = [{"keyToEnv": keys, "secretName": name}
-                                 for name, keys in sorted(secrets.items())]
+        config["secretAsEnv"] = [
+            {"keyToEnv": keys, "secretName": name} for name, keys in sorted(secrets.items())
+        ]
     if shared.root.mount:
-        config["pvcMount"] = [{"constant": options.root_volume_claim,
-                               "mountPath": shared.root.mount["mountPath"]}]
+        config["pvcMount"] = [
+            {"constant": options.root_volume_claim, "mountPath": shared.root.mount["mountPath"]}
+        ]
     if run.place.node_selector:
         config["nodeSelector"] = {"labels": run.place.node_selector}
     if run.place.tolerations:
@@ -262,8 +285,16 @@ def _measures(ir: PipelineIR, ir_json: str, text: str) -> list[Measure]:
     # Each executor's env carries the IR, and KFP's launcher hands it to the pod as one value.
     ir_bytes = len(ir_json.encode())
     return [
-        _measure(f"the IR in each executor's {IR_ENV} (one env value)", ir_bytes, VALUE_LIMIT,
-                 lambda: _ir_contributors(ir)),
-        _measure("the pipeline spec file (KFP's upload limit)", len(text.encode()),
-                 KFP_UPLOAD_LIMIT, lambda: _ir_contributors(ir)),
+        _measure(
+            f"the IR in each executor's {IR_ENV} (one env value)",
+            ir_bytes,
+            VALUE_LIMIT,
+            lambda: _ir_contributors(ir),
+        ),
+        _measure(
+            "the pipeline spec file (KFP's upload limit)",
+            len(text.encode()),
+            KFP_UPLOAD_LIMIT,
+            lambda: _ir_contributors(ir),
+        ),
     ]

@@ -12,19 +12,25 @@ from headrace.compiler.storage import pipeline_root
 from headrace.errors import DefinitionError
 from headrace.ir import PipelineIR
 
-_UNITS = {"ns": Decimal("1e-9"), "us": Decimal("1e-6"), "ms": Decimal("0.001"),
-          "s": Decimal(1), "m": Decimal(60), "h": Decimal(3600)}
+_UNITS = {
+    "ns": Decimal("1e-9"),
+    "us": Decimal("1e-6"),
+    "ms": Decimal("0.001"),
+    "s": Decimal(1),
+    "m": Decimal(60),
+    "h": Decimal(3600),
+}
 # Workflow-level settings a v2 spec has no field for, and where that setting lives instead.
 _WORKFLOW_ONLY = {
     "namespace": "KFP runs a pipeline in the namespace it is uploaded to and run in: use "
-                 "`headrace upload --namespace`",
+    "`headrace upload --namespace`",
     "service_account": "KFP runs it with the namespace's pipeline-runner account unless the run "
-                       "names another: use `headrace upload --run --service-account`",
+    "names another: use `headrace upload --run --service-account`",
     "generate_name": "KFP names each run itself: use `headrace upload --run --run-name`",
     "pod_gc": "KFP's own settings decide when pods are deleted (Argo's podGC in "
-              "pipeline-install-config)",
+    "pipeline-install-config)",
     "workflow_timeout_seconds": "a v2 spec has no pipeline-wide timeout; keep the per-step "
-                                "timeout (--step-timeout)",
+    "timeout (--step-timeout)",
 }
 
 
@@ -75,4 +81,3 @@ def duration_seconds(text: str) -> int:
     parts = re.findall(r"([0-9]+(?:\.[0-9]+)?)(ns|us|ms|s|m|h)", text)
     total = sum((Decimal(n) * _UNITS[u] for n, u in parts), Decimal(0))
     return max(1, int(total.to_integral_value()))
-

@@ -15,7 +15,6 @@ from headrace.compiler.conventions import PIPELINE_SPEC
 from headrace.compiler.errors import DeployError
 from headrace.compiler.limits import KFP_UPLOAD_LIMIT
 
-
 Format = Literal["argo", "kfp"]
 # KFP's v2 parameter types, and the KFP v1 pipeline_spec annotation's type names.
 _V2_TYPES = {"NUMBER_INTEGER": "int", "NUMBER_DOUBLE": "float", "STRING": "str",

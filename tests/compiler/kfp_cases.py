@@ -14,12 +14,18 @@ from tests.compiler.cases import DIRECT_MINIMAL, FLINK_PVC_MYSQL, SPARK_STEP_GCS
 from tests.compiler.pipelines import chain, fan_out, penguin, word_count
 
 # The Argo cases' options, less the workflow-only settings a v2 spec refuses.
-_V2 = {"namespace": CompileOptions().namespace,
-       "service_account": CompileOptions().service_account,
-       "pod_gc": CompileOptions().pod_gc}
+_V2 = {
+    "namespace": CompileOptions().namespace,
+    "service_account": CompileOptions().service_account,
+    "pod_gc": CompileOptions().pod_gc,
+}
 FLINK_V2 = FLINK_PVC_MYSQL.override(**_V2)
-GCS_GRPC_V2 = SPARK_STEP_GCS_GRPC.override(**_V2, beam=BeamOptions(
-    runner="spark", job_endpoint="spark-job-server:8099", nodes=("StatisticsGen",)))
+GCS_GRPC_V2 = SPARK_STEP_GCS_GRPC.override(
+    **_V2,
+    beam=BeamOptions(
+        runner="spark", job_endpoint="spark-job-server:8099", nodes=("StatisticsGen",)
+    ),
+)
 MINIMAL_V2 = DIRECT_MINIMAL.override(**_V2)
 
 KFP_CASES: dict[str, Callable[[], tuple[PipelineIR, CompileOptions]]] = {

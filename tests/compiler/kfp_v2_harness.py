@@ -39,21 +39,31 @@ def _text(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def run_spec(text: str, *, run_uuid: str, parameters: Mapping[str, Any] | None = None,
-             secrets: Mapping[str, Mapping[str, str]] | None = None,
-             cwd: Path | None = None) -> list[TaskRun]:
-    spec, platform = (list(yaml.safe_load_all(text)) + [{}])[:2]
+def run_spec(
+    text: str,
+    *,
+    run_uuid: str,
+    parameters: Mapping[str, Any] | None = None,
+    secrets: Mapping[str, Mapping[str, str]] | None = None,
+    cwd: Path | None = None,
+) -> list[TaskRun]:
+    spec, platform = ([*list(yaml.safe_load_all(text)), {}])[:2]
     root = spec["root"]
-    defaults = {n: p.get("defaultValue")
-                for n, p in root.get("inputDefinitions", {}).get("parameters", {}).items()}
+    defaults = {
+        n: p.get("defaultValue")
+        for n, p in root.get("inputDefinitions", {}).get("parameters", {}).items()
+    }
     pipeline_inputs = {**defaults, **(parameters or {})}
     k8s = (platform or {}).get("platforms", {}).get("kubernetes", {})
     configs = k8s.get("deploymentSpec", {}).get("executors", {})
     done: list[TaskRun] = []
     pending = dict(root["dag"]["tasks"])
     while pending:
-        ready = [n for n, t in pending.items()
-                 if all(d in {r.task for r in done} for d in t.get("dependentTasks", []))]
+        ready = [
+            n
+            for n, t in pending.items()
+            if all(d in {r.task for r in done} for d in t.get("dependentTasks", []))
+        ]
         if not ready:
             raise AssertionError(f"tasks {sorted(pending)} wait on each other")
         for name in ready:
@@ -81,8 +91,13 @@ def run_spec(text: str, *, run_uuid: str, parameters: Mapping[str, Any] | None =
                 for key in ref["keyToEnv"]:
                     env[key["envVar"]] = (secrets or {})[ref["secretName"]][key["secretKey"]]
             proc = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True)
-            run = TaskRun(task=name, node=task["taskInfo"]["name"], argv=argv,
-                          returncode=proc.returncode, output=proc.stdout + proc.stderr)
+            run = TaskRun(
+                task=name,
+                node=task["taskInfo"]["name"],
+                argv=argv,
+                returncode=proc.returncode,
+                output=proc.stdout + proc.stderr,
+            )
             done.append(run)
             if proc.returncode:
                 raise AssertionError(f"task {name} exited {proc.returncode}:\n{run.output}")

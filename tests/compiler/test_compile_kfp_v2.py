@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -31,8 +32,12 @@ def _docs(text: str) -> tuple[dict, dict]:
 
 @pytest.fixture(scope="module")
 def penguin_v2():
-    return _docs(compile_kfp(penguin(), FLINK_PVC_MYSQL.override(namespace="headrace",
-                                                                  service_account="headrace-workflow")).yaml)
+    return _docs(
+        compile_kfp(
+            penguin(),
+            FLINK_PVC_MYSQL.override(namespace="headrace", service_account="headrace-workflow"),
+        ).yaml
+    )
 
 
 def test_one_task_per_node_with_edges_as_dependent_tasks(penguin_v2):
@@ -45,24 +50,34 @@ def test_one_task_per_node_with_edges_as_dependent_tasks(penguin_v2):
         _, task = by_node[node.id]
         assert task.get("dependentTasks", []) == [by_node[u][0] for u in node.upstream]
         assert task["inputs"]["parameters"]["headrace_node"] == {
-            "runtimeValue": {"constant": node.id}}
+            "runtimeValue": {"constant": node.id}
+        }
         assert task["cachingOptions"] == {"enableCache": False}
-        assert task["retryPolicy"] == {"backoffDuration": "30s", "backoffFactor": 2.0,
-                                       "backoffMaxDuration": "3600s", "maxRetryCount": 3}
+        assert task["retryPolicy"] == {
+            "backoffDuration": "30s",
+            "backoffFactor": 2.0,
+            "backoffMaxDuration": "3600s",
+            "maxRetryCount": 3,
+        }
     assert spec["schemaVersion"] == "2.1.0"
     assert spec["pipelineInfo"] == {
-        "name": "penguin-simple", "displayName": "penguin_simple",
-        "description": "The penguin example's shape: TFX-style components on Argo."}
+        "name": "penguin-simple",
+        "displayName": "penguin_simple",
+        "description": "The penguin example's shape: TFX-style components on Argo.",
+    }
 
 
 def test_runtime_parameters_are_typed_pipeline_inputs_with_defaults(penguin_v2):
     spec, _ = penguin_v2
     inputs = spec["root"]["inputDefinitions"]["parameters"]
     assert {n: (p["parameterType"], p["defaultValue"]) for n, p in inputs.items()} == {
-        "train-steps": ("NUMBER_INTEGER", 200), "threshold": ("NUMBER_DOUBLE", 0.7)}
+        "train-steps": ("NUMBER_INTEGER", 200),
+        "threshold": ("NUMBER_DOUBLE", 0.7),
+    }
     trainer = spec["root"]["dag"]["tasks"]["trainer"]
     assert trainer["inputs"]["parameters"]["train-steps"] == {
-        "componentInputParameter": "train-steps"}
+        "componentInputParameter": "train-steps"
+    }
 
 
 def _executor(spec: dict, task: str) -> tuple[str, dict]:
@@ -81,15 +96,22 @@ def test_each_executor_runs_the_entrypoint_with_the_argo_steps_args(penguin_v2):
         step = templates[task]["container"]
         assert container["image"] == step["image"] and container["command"] == step["command"]
         # The same flags, with KFP's placeholders where Argo's are, and no KFP v1 UI file.
+        expected = []
+        for arg in step["args"]:
+            if arg.startswith("--ui-metadata"):
+                continue
+            arg = arg.replace("{{workflow.name}}", "{{$.pipeline_job_uuid}}")
+            for name in ("train-steps", "threshold"):
+                arg = arg.replace(
+                    f"{{{{workflow.parameters.{name}}}}}", f"{{{{$.inputs.parameters['{name}']}}}}"
+                )
+            expected.append(arg)
+        annotations = templates[task]["metadata"]["annotations"]
+        node = annotations["pipelines.kubeflow.org/task_display_name"]
         expected = [
-            a.replace("{{workflow.name}}", "{{$.pipeline_job_uuid}}")
-             .replace("{{workflow.parameters.train-steps}}", "{{$.inputs.parameters['train-steps']}}")
-             .replace("{{workflow.parameters.threshold}}", "{{$.inputs.parameters['threshold']}}")
-            for a in step["args"] if not a.startswith("--ui-metadata")
+            ("--node={{$.inputs.parameters['headrace_node']}}" if a == f"--node={node}" else a)
+            for a in expected
         ]
-        node = templates[task]["metadata"]["annotations"]["pipelines.kubeflow.org/task_display_name"]
-        expected = [("--node={{$.inputs.parameters['headrace_node']}}"
-                     if a == f"--node={node}" else a) for a in expected]
         assert container["args"] == expected
         plain = [e for e in step["env"] if "value" in e and e["name"] != "HEADRACE_IR"]
         assert [e for e in container["env"] if e["name"] != "HEADRACE_IR"] == plain
@@ -101,12 +123,20 @@ def test_resources_and_gpus_in_both_field_sets(penguin_v2):
     spec, _ = penguin_v2
     _, trainer = _executor(spec, "trainer")
     assert trainer["resources"] == {
-        "cpuLimit": 4.0, "cpuRequest": 4.0,
-        "memoryLimit": 21.474836480, "memoryRequest": 17.179869184,
-        "resourceCpuLimit": "4", "resourceCpuRequest": "4",
-        "resourceMemoryLimit": "20Gi", "resourceMemoryRequest": "16Gi",
-        "accelerator": {"count": "2", "resourceCount": "2",
-                        "resourceType": "nvidia.com/gpu", "type": "nvidia.com/gpu"},
+        "cpuLimit": 4.0,
+        "cpuRequest": 4.0,
+        "memoryLimit": 21.474836480,
+        "memoryRequest": 17.179869184,
+        "resourceCpuLimit": "4",
+        "resourceCpuRequest": "4",
+        "resourceMemoryLimit": "20Gi",
+        "resourceMemoryRequest": "16Gi",
+        "accelerator": {
+            "count": "2",
+            "resourceCount": "2",
+            "resourceType": "nvidia.com/gpu",
+            "type": "nvidia.com/gpu",
+        },
     }
     assert trainer["image"] == "registry.example.com/headrace-gpu:0.1.0"
     _, stats = _executor(spec, "statistics-gen")
@@ -119,15 +149,19 @@ def test_secrets_volume_and_placement_are_in_the_platform_spec(penguin_v2):
     executors = platform["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
     label, trainer = _executor(spec, "trainer")
     config = executors[label]
-    assert config["secretAsEnv"] == [{"keyToEnv": [{"envVar": "HEADRACE_MYSQL_PASSWORD",
-                                                    "secretKey": "password"}],
-                                      "secretName": "mysql-secret"}]
-    assert config["pvcMount"] == [{"constant": "headrace-pipelines",
-                                   "mountPath": "/mnt/pipelines"}]
-    assert config["nodeSelector"] == {"labels": {
-        "cloud.google.com/gke-accelerator": "nvidia-tesla-t4"}}
-    assert {"key": "nvidia.com/gpu", "operator": "Exists",
-            "effect": "NoSchedule"} in config["tolerations"]
+    assert config["secretAsEnv"] == [
+        {
+            "keyToEnv": [{"envVar": "HEADRACE_MYSQL_PASSWORD", "secretKey": "password"}],
+            "secretName": "mysql-secret",
+        }
+    ]
+    assert config["pvcMount"] == [{"constant": "headrace-pipelines", "mountPath": "/mnt/pipelines"}]
+    assert config["nodeSelector"] == {
+        "labels": {"cloud.google.com/gke-accelerator": "nvidia-tesla-t4"}
+    }
+    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in config[
+        "tolerations"
+    ]
     assert config["imagePullSecret"] == [{"secretName": "registry-credentials"}]
     assert config["imagePullPolicy"] == "IfNotPresent"
     assert config["activeDeadlineSeconds"] == 24 * 3600
@@ -140,9 +174,14 @@ def test_secret_env_goes_by_reference_and_never_its_value():
     spec, platform = _docs(text)
     label, container = _executor(spec, "trainer")
     config = platform["platforms"]["kubernetes"]["deploymentSpec"]["executors"][label]
-    assert config["secretAsEnv"] == [{"keyToEnv": [
-        {"envVar": "GOOGLE_APPLICATION_CREDENTIALS_JSON", "secretKey": "key.json"}],
-        "secretName": "gcp-sa"}]
+    assert config["secretAsEnv"] == [
+        {
+            "keyToEnv": [
+                {"envVar": "GOOGLE_APPLICATION_CREDENTIALS_JSON", "secretKey": "key.json"}
+            ],
+            "secretName": "gcp-sa",
+        }
+    ]
     assert "pvcMount" not in config  # an object-store root needs no volume
     assert {"name": "GOOGLE_CLOUD_PROJECT", "value": "ml-project"} in container["env"]
 
@@ -157,14 +196,19 @@ def test_a_str_runtime_parameter_reaches_the_entrypoint_verbatim():
     from headrace.entrypoint.main import _parser, _runtime_text
 
     ir = penguin()
-    ir = dataclasses.replace(ir, runtime_parameters=tuple(
-        dataclasses.replace(p, type_name="str", default="5") if p.name == "threshold" else p
-        for p in ir.runtime_parameters))
+    ir = dataclasses.replace(
+        ir,
+        runtime_parameters=tuple(
+            dataclasses.replace(p, type_name="str", default="5") if p.name == "threshold" else p
+            for p in ir.runtime_parameters
+        ),
+    )
     spec, _ = _docs(compile_kfp(ir, BASE).yaml)
     _, evaluator = _executor(spec, "evaluator")
     assert "--runtime-text=threshold={{$.inputs.parameters['threshold']}}" in evaluator["args"]
-    assert _parser().parse_args(["--ir=x", "--node=n", "--run-id=r",
-                                 "--runtime-text=threshold=5"]).runtime_text == ["threshold=5"]
+    assert _parser().parse_args(
+        ["--ir=x", "--node=n", "--run-id=r", "--runtime-text=threshold=5"]
+    ).runtime_text == ["threshold=5"]
     assert _runtime_text("threshold=5") == ("threshold", "5")
 
 
@@ -189,62 +233,108 @@ def test_kfps_protos_and_sdk_accept_every_case(case):
     assert check_kfp_text(compile_kfp(ir, options).yaml) == []
 
 
-@pytest.mark.parametrize(("mutate", "message"), [
-    (lambda s: s.update(schemaVersion="2.0.0"), r"schemaVersion is '2.0.0'"),
-    (lambda s: s["root"]["dag"]["tasks"]["trainer"].update(retries=3),
-     r"KFP's protos reject it: .*retries"),
-    (lambda s: s["root"]["dag"]["tasks"]["trainer"]["componentRef"].update(name="comp-x"),
-     r"trainer: componentRef 'comp-x' is not in components"),
-    (lambda s: s["root"]["dag"]["tasks"]["trainer"].update(dependentTasks=["nope"]),
-     r"trainer: depends on 'nope'"),
-    (lambda s: s["deploymentSpec"]["executors"]["exec-trainer"]["container"].pop("command"),
-     r"exec-trainer: no command"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda s: s.update(schemaVersion="2.0.0"), r"schemaVersion is '2.0.0'"),
+        (
+            lambda s: s["root"]["dag"]["tasks"]["trainer"].update(retries=3),
+            r"KFP's protos reject it: .*retries",
+        ),
+        (
+            lambda s: s["root"]["dag"]["tasks"]["trainer"]["componentRef"].update(name="comp-x"),
+            r"trainer: componentRef 'comp-x' is not in components",
+        ),
+        (
+            lambda s: s["root"]["dag"]["tasks"]["trainer"].update(dependentTasks=["nope"]),
+            r"trainer: depends on 'nope'",
+        ),
+        (
+            lambda s: s["deploymentSpec"]["executors"]["exec-trainer"]["container"].pop("command"),
+            r"exec-trainer: no command",
+        ),
+    ],
+)
 def test_the_checks_catch_a_broken_spec(mutate, message):
     spec, platform = _docs(compile_kfp(penguin(), BASE).yaml)
     mutate(spec)
     problems = check_kfp_text(yaml.safe_dump(spec) + "---\n" + yaml.safe_dump(platform))
-    assert any(__import__("re").search(message, p) for p in problems), problems
+    assert any(re.search(message, p) for p in problems), problems
 
 
 def test_the_checks_catch_an_unknown_kubernetes_setting():
     spec, platform = _docs(compile_kfp(penguin(), BASE).yaml)
     platform["platforms"]["kubernetes"]["deploymentSpec"]["executors"]["exec-trainer"][
-        "sidecars"] = []
+        "sidecars"
+    ] = []
     problems = check_kfp_text(yaml.safe_dump(spec) + "---\n" + yaml.safe_dump(platform))
-    assert problems == ["platform spec executors.exec-trainer: 'sidecars' is not a "
-                        "kfp-kubernetes executor setting"]
+    assert problems == [
+        "platform spec executors.exec-trainer: 'sidecars' is not a kfp-kubernetes executor setting"
+    ]
 
 
-@pytest.mark.parametrize(("ir", "options", "message"), [
-    (lambda: containers(gpu=0), BASE, r"Node 'CountLines'.* is a container component.*"
-                                      r"--format argo"),
-    (penguin, SPARK_STEP_GCS_GRPC.override(pod_gc="OnWorkflowSuccess"),
-     r"Node 'StatisticsGen'.*Beam worker-pool sidecar.*--beam-worker-pool cluster"),
-    (penguin, BASE.override(namespace="kubeflow"),
-     r"namespace='kubeflow' \(`--namespace`\).*headrace upload --namespace"),
-    (penguin, BASE.override(workflow_timeout_seconds=60),
-     r"workflow_timeout_seconds=60 \(`--workflow-timeout`\).*no pipeline-wide timeout"),
-    (penguin, BASE.override(pod_gc="OnPodSuccess"), r"pod_gc='OnPodSuccess'"),
-])
+@pytest.mark.parametrize(
+    ("ir", "options", "message"),
+    [
+        (
+            lambda: containers(gpu=0),
+            BASE,
+            r"Node 'CountLines'.* is a container component.*"
+            r"--format argo",
+        ),
+        (
+            penguin,
+            SPARK_STEP_GCS_GRPC.override(pod_gc="OnWorkflowSuccess"),
+            r"Node 'StatisticsGen'.*Beam worker-pool sidecar.*--beam-worker-pool cluster",
+        ),
+        (
+            penguin,
+            BASE.override(namespace="kubeflow"),
+            r"namespace='kubeflow' \(`--namespace`\).*headrace upload --namespace",
+        ),
+        (
+            penguin,
+            BASE.override(workflow_timeout_seconds=60),
+            r"workflow_timeout_seconds=60 \(`--workflow-timeout`\).*no pipeline-wide timeout",
+        ),
+        (penguin, BASE.override(pod_gc="OnPodSuccess"), r"pod_gc='OnPodSuccess'"),
+    ],
+)
 def test_what_v2_cannot_express_is_refused_with_what_to_use_instead(ir, options, message):
     with pytest.raises(DefinitionError, match=message):
         compile_kfp(ir(), options)
 
 
 def test_the_retry_difference_is_said_not_hidden():
-    assert any("a failure in your own code is retried too" in w
-               for w in compile_kfp(penguin(), BASE).warnings)
-    assert not any("retried" in w
-                   for w in compile_kfp(penguin(), BASE.override(retry_limit=0)).warnings)
+    assert any(
+        "a failure in your own code is retried too" in w
+        for w in compile_kfp(penguin(), BASE).warnings
+    )
+    assert not any(
+        "retried" in w for w in compile_kfp(penguin(), BASE.override(retry_limit=0)).warnings
+    )
 
 
 def test_cli_compile_format_kfp(tmp_path):
     out = tmp_path / "penguin.yaml"
     done = subprocess.run(
-        [sys.executable, "-m", "headrace", "compile", "examples/penguin/pipeline.py",
-         "--format", "kfp", "-o", str(out), "--image", "registry.example.com/headrace:1"],
-        cwd=REPO, capture_output=True, text=True)
+        [
+            sys.executable,
+            "-m",
+            "headrace",
+            "compile",
+            "examples/penguin/pipeline.py",
+            "--format",
+            "kfp",
+            "-o",
+            str(out),
+            "--image",
+            "registry.example.com/headrace:1",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     assert "9 tasks (KFP v2 pipeline spec)" in done.stderr
     assert check_kfp_text(out.read_text()) == []
@@ -257,22 +347,46 @@ def test_the_executors_run_the_pipeline_on_this_machine(tmp_path, mysql_url):
     secret = SecretRef(name="mlmd-mysql", key="password")
     root = tmp_path / "pipelines"
     root.mkdir()
-    options = CompileOptions(image="headrace:test", pipeline_root=str(root),
-                             root_volume_claim="headrace-pipelines", metadata=mysql_url,
-                             mysql_password_secret=secret)
+    options = CompileOptions(
+        image="headrace:test",
+        pipeline_root=str(root),
+        root_volume_claim="headrace-pipelines",
+        metadata=mysql_url,
+        mysql_password_secret=secret,
+    )
     text = compile_kfp(word_count(), options).yaml
     assert os.environ["HEADRACE_MYSQL_PASSWORD"] not in text
-    runs = run_spec(text, run_uuid="2b6f1c1e-0d1c-4d7e-9a8e-1f2e3d4c5b6a",
-                    parameters={"rows": 12},
-                    secrets={secret.name: {secret.key: os.environ["HEADRACE_MYSQL_PASSWORD"]}},
-                    cwd=REPO)
+    runs = run_spec(
+        text,
+        run_uuid="2b6f1c1e-0d1c-4d7e-9a8e-1f2e3d4c5b6a",
+        parameters={"rows": 12},
+        secrets={secret.name: {secret.key: os.environ["HEADRACE_MYSQL_PASSWORD"]}},
+        cwd=REPO,
+    )
     assert [r.node for r in runs] == ["make_text", "beam_count", "fit"]
     shown = subprocess.run(
-        [sys.executable, "-m", "headrace", "runs", "show", "2b6f1c1e-0d1c-4d7e-9a8e-1f2e3d4c5b6a",
-         "--metadata", mysql_url, "--json"], capture_output=True, text=True, cwd=REPO, check=True)
+        [
+            sys.executable,
+            "-m",
+            "headrace",
+            "runs",
+            "show",
+            "2b6f1c1e-0d1c-4d7e-9a8e-1f2e3d4c5b6a",
+            "--metadata",
+            mysql_url,
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+    )
     run = json.loads(shown.stdout)
     assert {e["node_id"]: e["state"] for e in run["executions"]} == {
-        "make_text": "COMPLETE", "beam_count": "COMPLETE", "fit": "COMPLETE"}
+        "make_text": "COMPLETE",
+        "beam_count": "COMPLETE",
+        "fit": "COMPLETE",
+    }
     (count,) = [e for e in run["executions"] if e["node_id"] == "beam_count"]
     assert count["outputs"]["statistics"][0]["properties"]["words"] == 36  # 12 rows of 3 words
 

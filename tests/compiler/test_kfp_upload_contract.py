@@ -234,8 +234,8 @@ def test_contract_the_v1beta1_request_carries_the_clients_credentials(workflow, 
 @pytest.mark.parametrize(("parameters", "message"), [
     ({"steps": "5"}, r"'steps' is not a parameter of pipeline 'penguin_simple'; it declares "
                      r"threshold \(float\), train-steps \(int\)"),
-    ({"train-steps": "many"}, r"'train-steps' takes a int value; 'many' is not one"),
-    ({"train-steps": "true"}, r"'train-steps' takes a int value"),
+    ({"train-steps": "many"}, r"'train-steps' takes an int value; 'many' is not one"),
+    ({"train-steps": "true"}, r"'train-steps' takes an int value"),
 ])
 def test_bad_run_parameters_are_refused_before_any_request(v2_spec, workflow, parameters,
                                                            message):
