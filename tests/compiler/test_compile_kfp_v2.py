@@ -398,3 +398,23 @@ def test_an_ir_too_big_for_one_env_value_is_refused_with_its_largest_nodes():
 
     with pytest.raises(WorkflowTooLarge, match=r"HEADRACE_IR \(one env value\): .* > 128\.0 KiB"):
         compile_kfp(fan_out(1000), BASE)
+
+
+GOLDEN_KFP = ("penguin-flink-pvc-mysql", "word-count-direct")
+
+
+@pytest.mark.parametrize("case", GOLDEN_KFP)
+def test_matches_its_golden_pipeline_spec(case):
+    from tests.compiler.test_compile_validity import GOLDEN_DIR, UPDATE
+
+    ir, options = KFP_CASES[case]()
+    text = compile_kfp(ir, options).yaml
+    # Their own directory: tools that check golden/*.yaml as Argo Workflows skip them.
+    path = GOLDEN_DIR / "kfp" / f"{case}.yaml"
+    if UPDATE:
+        path.write_text(text)
+    assert path.exists(), f"no golden file {path}; run with HEADRACE_UPDATE_GOLDEN=1"
+    assert text == path.read_text(), (
+        f"{case} compiles differently from {path}; if the change is intended, regenerate with "
+        f"HEADRACE_UPDATE_GOLDEN=1 and review the diff"
+    )
