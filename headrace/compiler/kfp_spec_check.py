@@ -127,9 +127,29 @@ def _reference_problems(spec: dict[str, Any], platform: dict[str, Any]) -> list[
         where = f"platform spec executors.{name}"
         if name not in executors:
             problems.append(f"{where}: no such executor in deploymentSpec")
-        for key in sorted(set(config) - KUBERNETES_CONFIG_FIELDS):
-            problems.append(f"{where}: {key!r} is not a kfp-kubernetes executor setting")
+        problems += [f"{where}: {p}" for p in _kubernetes_config_problems(config)]
     return problems
+
+
+def _kubernetes_config_problems(config: Any) -> list[str]:
+    """KFP's driver parses each executor's config strictly into kfp-kubernetes' proto when the
+    run starts; with that package here (a dev dependency) so do we, else we check the names."""
+    try:
+        from kfp.kubernetes import kubernetes_executor_config_pb2 as k8s_pb2
+    except ImportError:
+        if not isinstance(config, dict):
+            return ["is not a mapping"]
+        return [
+            f"{key!r} is not a kfp-kubernetes executor setting"
+            for key in sorted(set(config) - KUBERNETES_CONFIG_FIELDS)
+        ]
+    from google.protobuf import json_format
+
+    try:
+        json_format.ParseDict(config, k8s_pb2.KubernetesExecutorConfig())
+    except json_format.ParseError as exc:
+        return [f"kfp-kubernetes' KubernetesExecutorConfig rejects it: {exc}"]
+    return []
 
 
 def _sdk_problems(text: str) -> list[str]:
