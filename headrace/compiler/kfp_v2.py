@@ -39,9 +39,12 @@ from headrace.ir import NodeIR, PipelineIR
 
 SCHEMA_VERSION = "2.1.0"  # KFP's server rejects 2.0.0 (what TFX's KubeflowV2DagRunner wrote)
 NODE_INPUT = "headrace_node"
-# KFP v2's launcher substitutes these in args; the run's uuid is the Headrace run id (a KFP
-# retry of the run keeps it, so Headrace resumes the run instead of starting another).
-RUN_ID = "{{$.pipeline_job_uuid}}"
+RUN_ID_INPUT = "headrace_run_id"
+# The run's uuid is the Headrace run id (a KFP retry of the run keeps it, so Headrace resumes
+# the run instead of starting another). KFP's driver fills this placeholder in only as a task
+# input's constant, not in a command line, so it reaches the args as an input (as kfp.dsl's
+# PIPELINE_JOB_ID_PLACEHOLDER does).
+RUN_ID_PLACEHOLDER = "{{$.pipeline_job_uuid}}"
 _PARAMETER_TYPES = {
     "int": "NUMBER_INTEGER",
     "float": "NUMBER_DOUBLE",
@@ -90,14 +93,14 @@ def compile_kfp(ir: PipelineIR, options: CompileOptions | None = None) -> Compil
     options = kfp_options(ir, options or CompileOptions())
     refuse_unsupported(ir, options)
     ir_json = ir.to_json()
-    reserved = {NODE_INPUT}
+    reserved = {NODE_INPUT, RUN_ID_INPUT}
     clash = sorted(p.name for p in ir.runtime_parameters if p.name in reserved)
     if clash:
         from headrace.errors import DefinitionError
 
         raise DefinitionError(
-            f"Runtime parameter {clash[0]!r} of pipeline {ir.name!r} has the name Headrace's KFP "
-            f"tasks use for the node id; rename it."
+            f"Runtime parameter {clash[0]!r} of pipeline {ir.name!r} has a name Headrace's KFP "
+            f"tasks use for themselves ({', '.join(sorted(reserved))}); rename it."
         )
     shared = Shared(
         ir=ir,
@@ -108,7 +111,7 @@ def compile_kfp(ir: PipelineIR, options: CompileOptions | None = None) -> Compil
         retry=None,
     )
     refs = Refs(
-        run_id=RUN_ID,
+        run_id=_input(RUN_ID_INPUT),
         ir_env={"name": IR_ENV, "value": ir_json},
         runtime_param=_runtime_arg,
         node=_input(NODE_INPUT),
@@ -123,7 +126,10 @@ def compile_kfp(ir: PipelineIR, options: CompileOptions | None = None) -> Compil
         name = shared.names[node.id]
         run = node_invocation(node, shared, refs)
         runtime = sorted({p.runtime for p in node.parameters if p.runtime})
-        inputs = {NODE_INPUT: {"parameterType": "STRING"}}
+        inputs = {
+            NODE_INPUT: {"parameterType": "STRING"},
+            RUN_ID_INPUT: {"parameterType": "STRING"},
+        }
         inputs.update({r: {"parameterType": _parameter_type(ir, r)} for r in runtime})
         executor = {"container": _container(run, env=[e for e in run.env if "value" in e])}
         config = _executor_config(run, shared)
@@ -257,7 +263,10 @@ def _executor_config(run: Invocation, shared: Shared) -> dict[str, Any]:
 
 
 def _task(node: NodeIR, shared: Shared, component: str, runtime: list[str]) -> dict[str, Any]:
-    parameters: dict[str, Any] = {NODE_INPUT: {"runtimeValue": {"constant": node.id}}}
+    parameters: dict[str, Any] = {
+        NODE_INPUT: {"runtimeValue": {"constant": node.id}},
+        RUN_ID_INPUT: {"runtimeValue": {"constant": RUN_ID_PLACEHOLDER}},
+    }
     parameters.update({r: {"componentInputParameter": r} for r in runtime})
     task: dict[str, Any] = {
         "taskInfo": {"name": node.id},

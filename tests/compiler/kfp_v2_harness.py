@@ -73,16 +73,19 @@ def run_spec(
             container = spec["deploymentSpec"]["executors"][label]["container"]
             inputs = {}
             for param, source in task.get("inputs", {}).get("parameters", {}).items():
-                if "runtimeValue" in source:
-                    inputs[param] = source["runtimeValue"]["constant"]
+                if "runtimeValue" in source:  # KFP's driver fills in the run's placeholders
+                    constant = source["runtimeValue"]["constant"]
+                    inputs[param] = run_uuid if constant == "{{$.pipeline_job_uuid}}" else constant
                 else:
                     inputs[param] = pipeline_inputs[source["componentInputParameter"]]
 
             def fill(arg: str, inputs: dict[str, Any] = inputs) -> str:
-                arg = arg.replace("{{$.pipeline_job_uuid}}", run_uuid)
                 return _INPUT.sub(lambda m: _text(inputs[m.group(1)]), arg)
 
             argv = [fill(a) for a in [*container["command"], *container.get("args", [])]]
+            # KFP's launcher substitutes only input placeholders in a command line
+            left = [a for a in argv if "{{" in a]
+            assert not left, f"task {name}: placeholders the launcher would not fill: {left}"
             if argv[0] == "python":
                 argv[0] = sys.executable
             env = {k: v for k, v in os.environ.items() if not k.startswith("HEADRACE_")}

@@ -52,6 +52,10 @@ def test_one_task_per_node_with_edges_as_dependent_tasks(penguin_v2):
         assert task["inputs"]["parameters"]["headrace_node"] == {
             "runtimeValue": {"constant": node.id}
         }
+        # KFP's driver fills the run's uuid into a task input's constant, not into args
+        assert task["inputs"]["parameters"]["headrace_run_id"] == {
+            "runtimeValue": {"constant": "{{$.pipeline_job_uuid}}"}
+        }
         assert task["cachingOptions"] == {"enableCache": False}
         assert task["retryPolicy"] == {
             "backoffDuration": "30s",
@@ -100,7 +104,7 @@ def test_each_executor_runs_the_entrypoint_with_the_argo_steps_args(penguin_v2):
         for arg in step["args"]:
             if arg.startswith("--ui-metadata"):
                 continue
-            arg = arg.replace("{{workflow.name}}", "{{$.pipeline_job_uuid}}")
+            arg = arg.replace("{{workflow.name}}", "{{$.inputs.parameters['headrace_run_id']}}")
             for name in ("train-steps", "threshold"):
                 arg = arg.replace(
                     f"{{{{workflow.parameters.{name}}}}}", f"{{{{$.inputs.parameters['{name}']}}}}"
