@@ -247,3 +247,33 @@ def test_bad_run_parameters_are_refused_before_any_request(v2_spec, workflow, pa
 def test_parameters_without_run_are_refused(workflow):
     with pytest.raises(DeployError, match=r"need --run"):
         upload(workflow, host="http://127.0.0.1:9", parameters={"threshold": "1"})
+
+
+def test_cli_upload_run_with_parameters(v2_spec, monkeypatch):
+    from click.testing import CliRunner
+
+    from headrace.cli import main
+
+    fake = FakeKfp()
+    with fake.server:
+        result = CliRunner().invoke(main, [
+            "upload", str(v2_spec), "--host", fake.server.url, "--run",
+            "--param", "train-steps=50", "--run-name", "try"])
+    assert result.exit_code == 0, result.output
+    assert fake.server.problems == []
+    assert "Uploaded v2 pipeline penguin_simple" in result.output
+    assert "Started run run-v2 (KFP v2beta1 API)" in result.output
+    run = next(r for r in fake.server.requests if r.path == "/apis/v2beta1/runs")
+    assert run.json()["display_name"] == "try"
+    assert run.json()["runtime_config"]["parameters"] == {"train-steps": 50}
+
+
+def test_cli_upload_refuses_a_bad_parameter_with_the_reason(workflow):
+    from click.testing import CliRunner
+
+    from headrace.cli import main
+
+    result = CliRunner().invoke(main, ["upload", str(workflow), "--host", "http://127.0.0.1:9",
+                                       "--run", "--param", "nope=1"])
+    assert result.exit_code == 2
+    assert "'nope' is not a parameter of pipeline 'penguin_simple'" in result.output
