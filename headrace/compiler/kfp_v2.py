@@ -54,6 +54,7 @@ _PARAMETER_TYPES = {
     "list": "LIST",
 }
 _GB = 10**9  # kfp writes memoryLimit/memoryRequest as (decimal) gigabytes
+_IR_STAND_IN = "\0headrace-ir\0"  # no IR JSON is this string
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,7 +113,9 @@ def compile_kfp(ir: PipelineIR, options: CompileOptions | None = None) -> Compil
     )
     refs = Refs(
         run_id=_input(RUN_ID_INPUT),
-        ir_env={"name": IR_ENV, "value": ir_json},
+        # The same IR for every node: a stand-in while executors are compared (serializing the
+        # IR once per node would make compiling quadratic), the IR itself once one is kept.
+        ir_env={"name": IR_ENV, "value": _IR_STAND_IN},
         runtime_param=_runtime_arg,
         node=_input(NODE_INPUT),
         ui_metadata=False,
@@ -141,7 +144,7 @@ def compile_kfp(ir: PipelineIR, options: CompileOptions | None = None) -> Compil
                 "executorLabel": f"exec-{name}",
                 "inputDefinitions": {"parameters": inputs},
             }
-            executors[f"exec-{name}"] = executor
+            executors[f"exec-{name}"] = _with_ir(executor, ir_json)
             if config:
                 platform[f"exec-{name}"] = config
         tasks[name] = _task(node, shared, component, runtime)
@@ -168,6 +171,12 @@ def compile_kfp(ir: PipelineIR, options: CompileOptions | None = None) -> Compil
         measures=tuple(measures),
         warnings=tuple(notes),
     )
+
+
+def _with_ir(executor: dict[str, Any], ir_json: str) -> dict[str, Any]:
+    container = executor["container"]
+    env = [{**e, "value": ir_json} if e["value"] == _IR_STAND_IN else e for e in container["env"]]
+    return {**executor, "container": {**container, "env": env}}
 
 
 def _pipeline_info(ir: PipelineIR) -> dict[str, Any]:
