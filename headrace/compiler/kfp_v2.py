@@ -180,8 +180,9 @@ def _with_ir(executor: dict[str, Any], ir_json: str) -> dict[str, Any]:
 
 
 def _pipeline_info(ir: PipelineIR) -> dict[str, Any]:
-    # KFP wants pipeline names lower-case with dashes; the display name keeps the user's.
-    info: dict[str, Any] = {"name": k8s_name(ir.name), "displayName": ir.name}
+    # KFP wants pipeline names lower-case with dashes. No displayName: KFP servers whose protos
+    # predate that field (2.2) would refuse the whole spec; the IR keeps the user's name.
+    info: dict[str, Any] = {"name": k8s_name(ir.name)}
     if ir.description:
         info["description"] = ir.description
     return info

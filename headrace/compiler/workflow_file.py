@@ -14,6 +14,7 @@ import yaml
 from headrace.compiler.conventions import PIPELINE_SPEC
 from headrace.compiler.errors import DeployError
 from headrace.compiler.limits import KFP_UPLOAD_LIMIT
+from headrace.compiler.step import IR_ENV
 
 Format = Literal["argo", "kfp"]
 # KFP's v2 parameter types, and the KFP v1 pipeline_spec annotation's type names.
@@ -52,7 +53,7 @@ def read_package(path: str | Path) -> Package:
         info = doc["pipelineInfo"]
         inputs = doc["root"].get("inputDefinitions", {}).get("parameters", {})
         return Package(
-            format="kfp", text=text, name=info.get("displayName") or info.get("name", ""),
+            format="kfp", text=text, name=_ir_name(doc) or info.get("name", ""),
             description=info.get("description"),
             parameters={n: _V2_TYPES.get(p.get("parameterType", ""), "str")
                         for n, p in inputs.items()},
@@ -95,6 +96,20 @@ def _load(path: Path) -> tuple[str, list[Any]]:
 def _is_workflow(doc: Any) -> bool:
     return (isinstance(doc, dict) and doc.get("kind") == "Workflow"
             and doc.get("apiVersion") == "argoproj.io/v1alpha1")
+
+
+def _ir_name(spec: dict[str, Any]) -> str | None:
+    """The pipeline's own name (pipelineInfo holds it lower-cased with dashes), from the IR that
+    Headrace's executors carry: so both formats of one pipeline upload under one name."""
+    for executor in spec.get("deploymentSpec", {}).get("executors", {}).values():
+        for env in executor.get("container", {}).get("env", []):
+            if env.get("name") == IR_ENV:
+                try:
+                    name = json.loads(env.get("value", "")).get("name")
+                except (ValueError, AttributeError):
+                    return None
+                return name if isinstance(name, str) else None
+    return None
 
 
 def _v1_types(doc: dict[str, Any]) -> dict[str, str]:

@@ -66,7 +66,6 @@ def test_one_task_per_node_with_edges_as_dependent_tasks(penguin_v2):
     assert spec["schemaVersion"] == "2.1.0"
     assert spec["pipelineInfo"] == {
         "name": "penguin-simple",
-        "displayName": "penguin_simple",
         "description": "The penguin example's shape: TFX-style components on Argo.",
     }
 
