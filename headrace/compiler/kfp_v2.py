@@ -77,6 +77,9 @@ def _runtime_arg(name: str, type_name: str) -> str:
     return f"{flag}={name}={_input(name)}"
 
 
+KFP_METADATA_URL = f"grpc://{cluster.METADATA_GRPC_SERVICE}.kubeflow:{cluster.METADATA_GRPC_PORT}"
+
+
 def kfp_options(ir: PipelineIR, options: CompileOptions) -> CompileOptions:
     """KFP's own ML Metadata (its metadata-grpc-service) unless told otherwise: Headrace's
     artifacts then sit next to KFP's and show in its UI (docs/kubeflow.md, "What is recorded
@@ -86,23 +89,11 @@ def kfp_options(ir: PipelineIR, options: CompileOptions) -> CompileOptions:
     return dataclasses.replace(options, metadata=KFP_METADATA_URL)
 
 
-KFP_METADATA_URL = f"grpc://{cluster.METADATA_GRPC_SERVICE}.kubeflow:{cluster.METADATA_GRPC_PORT}"
-
-
 def compile_kfp(ir: PipelineIR, options: CompileOptions | None = None) -> CompiledKfp:
     """Compile `ir` for KFP v2; DefinitionError for what v2 cannot express, with the fix."""
     options = kfp_options(ir, options or CompileOptions())
-    refuse_unsupported(ir, options)
+    refuse_unsupported(ir, options, reserved_inputs=(NODE_INPUT, RUN_ID_INPUT))
     ir_json = ir.to_json()
-    reserved = {NODE_INPUT, RUN_ID_INPUT}
-    clash = sorted(p.name for p in ir.runtime_parameters if p.name in reserved)
-    if clash:
-        from headrace.errors import DefinitionError
-
-        raise DefinitionError(
-            f"Runtime parameter {clash[0]!r} of pipeline {ir.name!r} has a name Headrace's KFP "
-            f"tasks use for themselves ({', '.join(sorted(reserved))}); rename it."
-        )
     shared = Shared(
         ir=ir,
         options=options,

@@ -34,8 +34,17 @@ _WORKFLOW_ONLY = {
 }
 
 
-def refuse_unsupported(ir: PipelineIR, options: CompileOptions) -> None:
-    """DefinitionError for the first node or option a v2 spec cannot express."""
+def refuse_unsupported(
+    ir: PipelineIR, options: CompileOptions, *, reserved_inputs: tuple[str, ...] = ()
+) -> None:
+    """DefinitionError for the first node or option a v2 spec cannot express, or a runtime
+    parameter named like an input Headrace's tasks use for themselves."""
+    clash = sorted(p.name for p in ir.runtime_parameters if p.name in reserved_inputs)
+    if clash:
+        raise DefinitionError(
+            f"Runtime parameter {clash[0]!r} of pipeline {ir.name!r} has a name Headrace's KFP "
+            f"tasks use for themselves ({', '.join(sorted(reserved_inputs))}); rename it."
+        )
     defaults = CompileOptions()
     for name, instead in _WORKFLOW_ONLY.items():
         value = getattr(options, name)

@@ -432,3 +432,20 @@ def test_matches_its_golden_pipeline_spec(case):
         f"{case} compiles differently from {path}; if the change is intended, regenerate with "
         f"HEADRACE_UPDATE_GOLDEN=1 and review the diff"
     )
+
+
+def test_a_runtime_parameter_named_like_a_task_input_is_refused():
+    ir = word_count()
+    ir = dataclasses.replace(
+        ir,
+        runtime_parameters=tuple(
+            dataclasses.replace(p, name="headrace_node") if p.name == "rows" else p
+            for p in ir.runtime_parameters
+        ),
+    )
+    with pytest.raises(
+        DefinitionError,
+        match=r"'headrace_node' of pipeline 'word_count' has a "
+        r"name Headrace's KFP tasks use",
+    ):
+        compile_kfp(ir, BASE)
