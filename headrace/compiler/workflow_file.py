@@ -70,6 +70,12 @@ def read_workflow(path: str | Path) -> tuple[str, dict[str, Any]]:
     path = Path(path)
     text, docs = _load(path)
     doc = docs[0] if docs else None
+    if isinstance(doc, dict) and "pipelineInfo" in doc and "root" in doc:
+        raise DeployError(
+            f"{path} is a KFP v2 pipeline spec, which only Kubeflow Pipelines runs (Argo cannot): "
+            f"upload it with `headrace upload {path.name} --run`, or compile an Argo Workflow "
+            f"(--format argo) to submit to Argo."
+        )
     if not _is_workflow(doc):
         raise DeployError(
             f"{path} is not an Argo Workflow (kind Workflow, apiVersion argoproj.io/v1alpha1); "

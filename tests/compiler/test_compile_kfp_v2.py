@@ -449,3 +449,14 @@ def test_a_runtime_parameter_named_like_a_task_input_is_refused():
         r"name Headrace's KFP tasks use",
     ):
         compile_kfp(ir, BASE)
+
+
+def test_submitting_a_v2_spec_to_argo_says_to_upload_it(tmp_path):
+    from headrace.compiler.argo_submit import submit
+    from headrace.compiler.errors import DeployError
+
+    path = tmp_path / "penguin-v2.yaml"
+    path.write_text(compile_kfp(penguin(), BASE).yaml)
+    with pytest.raises(DeployError, match=r"is a KFP v2 pipeline spec, which only Kubeflow "
+                                          r"Pipelines runs.*headrace upload penguin-v2.yaml --run"):
+        submit(path, api_client=object())
