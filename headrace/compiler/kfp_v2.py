@@ -23,10 +23,13 @@ from headrace.compiler.advice import warnings_for
 from headrace.compiler.kfp_v2_support import duration_seconds, refuse_unsupported, retry_note
 from headrace.compiler.limits import (
     KFP_UPLOAD_LIMIT,
+    OBJECT_LIMIT,
+    STATUS_BYTES_PER_STEP,
     VALUE_LIMIT,
     Measure,
     _ir_contributors,
     _measure,
+    _size,
     check,
 )
 from headrace.compiler.names import k8s_name, unique_names
@@ -151,7 +154,7 @@ def compile_kfp(ir: PipelineIR, options: CompileOptions | None = None) -> Compil
     spec["sdkVersion"] = f"headrace-{__version__}"
     platform_spec = {"platforms": {"kubernetes": {"deploymentSpec": {"executors": platform}}}}
     text = dump(spec) + "---\n" + dump(platform_spec)
-    measures = _measures(ir, ir_json, text)
+    measures = _measures(ir, ir_json, text, spec)
     if options.enforce_limits:
         check(measures)
     notes = [*warnings_for(ir, options), *retry_note(options)]
@@ -291,15 +294,32 @@ def _task(node: NodeIR, shared: Shared, component: str, runtime: list[str]) -> d
     return task
 
 
-def _measures(ir: PipelineIR, ir_json: str, text: str) -> list[Measure]:
-    # Each executor's env carries the IR, and KFP's launcher hands it to the pod as one value.
+def _measures(ir: PipelineIR, ir_json: str, text: str, spec: dict[str, Any]) -> list[Measure]:
     ir_bytes = len(ir_json.encode())
+    executors = spec["deploymentSpec"]["executors"]
+    sizes = {name: _size(e) for name, e in executors.items()}
+    # KFP's v2 compiler turns the spec into an Argo Workflow that holds each distinct executor
+    # (so the IR once per executor) as a workflow parameter, and each task's driver and
+    # executor pods as DAG tasks; Argo's controller refuses it over 1 MiB with its status.
+    tasks = len(spec["root"]["dag"]["tasks"])
+    workflow = sum(sizes.values()) + 2 * tasks * STATUS_BYTES_PER_STEP
     return [
         _measure(
+            # KFP's driver hands each executor's container spec to its pod as one argument.
             f"the IR in each executor's {IR_ENV} (one env value)",
             ir_bytes,
             VALUE_LIMIT,
             lambda: _ir_contributors(ir),
+        ),
+        _measure(
+            "the Argo Workflow KFP makes of it (executors, and a driver and an executor pod's "
+            "status per task)",
+            workflow,
+            OBJECT_LIMIT,
+            lambda: (
+                [(f"executor {n} (with the IR)", b) for n, b in sizes.items()]
+                + [(f"run status of {tasks} tasks", 2 * tasks * STATUS_BYTES_PER_STEP)]
+            ),
         ),
         _measure(
             "the pipeline spec file (KFP's upload limit)",

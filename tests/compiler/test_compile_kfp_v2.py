@@ -22,7 +22,7 @@ from tests.compiler.cases import FLINK_PVC_MYSQL, SPARK_STEP_GCS_GRPC
 from tests.compiler.helpers import BASE
 from tests.compiler.kfp_cases import KFP_CASES
 from tests.compiler.kfp_v2_harness import run_spec
-from tests.compiler.pipelines import REPO, containers, fan_out, penguin, word_count
+from tests.compiler.pipelines import REPO, chain, containers, fan_out, penguin, word_count
 
 
 def _docs(text: str) -> tuple[dict, dict]:
@@ -457,6 +457,33 @@ def test_submitting_a_v2_spec_to_argo_says_to_upload_it(tmp_path):
 
     path = tmp_path / "penguin-v2.yaml"
     path.write_text(compile_kfp(penguin(), BASE).yaml)
-    with pytest.raises(DeployError, match=r"is a KFP v2 pipeline spec, which only Kubeflow "
-                                          r"Pipelines runs.*headrace upload penguin-v2.yaml --run"):
+    with pytest.raises(
+        DeployError,
+        match=r"is a KFP v2 pipeline spec, which only Kubeflow "
+        r"Pipelines runs.*headrace upload penguin-v2.yaml --run",
+    ):
         submit(path, api_client=object())
+
+
+def test_many_distinct_executors_carrying_the_ir_are_refused_before_kfp_would_fail():
+    # KFP's Argo Workflow holds every distinct executor, each with the IR: 100 nodes of one
+    # component but 100 configurations would not fit Argo's 1 MiB.
+    from headrace.compiler import WorkflowTooLarge
+
+    ir = chain(100)
+    ir = dataclasses.replace(
+        ir,
+        nodes=tuple(
+            dataclasses.replace(n, resources=dataclasses.replace(n.resources, cpu=f"{100 + i}m"))
+            for i, n in enumerate(ir.nodes)
+        ),
+    )
+    with pytest.raises(
+        WorkflowTooLarge,
+        match=r"the Argo Workflow KFP makes of it .* > "
+        r"1\.00 MiB(.|\n)*executor exec-n00",
+    ):
+        compile_kfp(ir, BASE)
+    compiled = compile_kfp(chain(100), BASE)  # two configurations: fits
+    (workflow,) = [m for m in compiled.measures if m.what.startswith("the Argo Workflow KFP")]
+    assert 0 < workflow.size < workflow.limit
