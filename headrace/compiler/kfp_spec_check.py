@@ -68,8 +68,15 @@ def _proto_problems(spec: dict[str, Any], platform: dict[str, Any]) -> list[str]
     from kfp.pipeline_spec import pipeline_spec_pb2
 
     problems = []
+    # PipelineSpec holds deploymentSpec as a Struct, so parsing the spec accepts any executor;
+    # KFP's v2 compiler parses it into PipelineDeploymentConfig when a run starts: so do we.
     for what, doc, message in (
         ("pipeline spec", spec, pipeline_spec_pb2.PipelineSpec()),
+        (
+            "deploymentSpec",
+            spec.get("deploymentSpec", {}),
+            pipeline_spec_pb2.PipelineDeploymentConfig(),
+        ),
         ("platform spec", platform, pipeline_spec_pb2.PlatformSpec()),
     ):
         try:

@@ -256,6 +256,18 @@ def test_kfps_protos_and_sdk_accept_every_case(case):
             lambda s: s["deploymentSpec"]["executors"]["exec-trainer"]["container"].pop("command"),
             r"exec-trainer: no command",
         ),
+        (
+            lambda s: s["deploymentSpec"]["executors"]["exec-trainer"].update(
+                containr=s["deploymentSpec"]["executors"]["exec-trainer"].pop("container")
+            ),
+            r"deploymentSpec: KFP's protos reject it: .*containr",
+        ),
+        (
+            lambda s: s["deploymentSpec"]["executors"]["exec-trainer"]["container"][
+                "resources"
+            ].update(gpuLimit=1),
+            r"deploymentSpec: KFP's protos reject it: .*gpuLimit",
+        ),
     ],
 )
 def test_the_checks_catch_a_broken_spec(mutate, message):
