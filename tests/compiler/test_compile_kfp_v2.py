@@ -499,3 +499,15 @@ def test_many_distinct_executors_carrying_the_ir_are_refused_before_kfp_would_fa
     compiled = compile_kfp(chain(100), BASE)  # two configurations: fits
     (workflow,) = [m for m in compiled.measures if m.what.startswith("the Argo Workflow KFP")]
     assert 0 < workflow.size < workflow.limit
+
+
+def test_the_kfp_sdk_loads_the_file_as_a_component_with_the_pipelines_inputs(tmp_path):
+    import kfp.components
+
+    path = tmp_path / "penguin.yaml"
+    path.write_text(compile_kfp(penguin(), BASE).yaml)
+    loaded = kfp.components.load_component_from_file(str(path))
+    assert loaded.name == "penguin-simple"
+    inputs = {n: (i.type, i.default, i.optional) for n, i in loaded.component_spec.inputs.items()}
+    assert inputs == {"threshold": ("Float", 0.7, True), "train-steps": ("Integer", 200, True)}
+    assert loaded.platform_spec.platforms["kubernetes"]  # the second document came along
