@@ -381,7 +381,8 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
 @click.option("--beam-artifacts-dir", help="Where Beam stages job artifacts.")
 @click.option("--beam-node", "beam_nodes", multiple=True, metavar="NODE",
               help="A node that runs Beam jobs: only these get the runner flags and a "
-                   "worker pool (repeatable; default: every node).")
+                   "worker pool (repeatable; default: the nodes whose component runs Beam, "
+                   "such as ExampleGen, StatisticsGen, Transform, Evaluator, BulkInferrer).")
 @click.option("--default-cpu", help="CPU request of steps that set none (e.g. 500m).")
 @click.option("--default-memory", help="Memory request of steps that set none (e.g. 2Gi).")
 @click.option("--retry-limit", type=click.IntRange(0), help="Retries of infrastructure failures.")
@@ -393,13 +394,19 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
     ["OnPodCompletion", "OnPodSuccess", "OnWorkflowCompletion", "OnWorkflowSuccess"]))
 @click.option("--no-ui-metadata", is_flag=True, help="No mlpipeline-ui-metadata outputs.")
 @click.option("--no-limit-check", is_flag=True,
-              help="Write the YAML even if it exceeds Kubernetes/Argo size limits.")
+              help="Write the YAML even if it exceeds Kubernetes/Argo size limits (and do not "
+                   "split it).")
+@click.option("--nodes-per-workflow", type=click.IntRange(1), metavar="N",
+              help="Split into a parent Workflow and child workflows of at most N nodes each "
+                   "(default: only when one Workflow object would exceed its 1 MiB; Argo "
+                   "format only).")
 def compile_command(pipeline_file: str, output: str, output_format: str, **flags: Any) -> None:
     """Compile PIPELINE_FILE to one Argo Workflow YAML (a container step per component), or
     with --format kfp to a Kubeflow Pipelines v2 pipeline spec (a task per component).
 
     Options come from the file's `compile_options = CompileOptions(...)`, if any, and then
-    these flags.
+    these flags. A pipeline too large for one Workflow object is written as its parts'
+    WorkflowTemplates and a parent Workflow that runs them (`headrace submit` creates both).
     """
     from headrace.compiler import CompileOptions, compile_workflow
     from headrace.dsl.loader import import_file, load_pipeline
@@ -438,7 +445,9 @@ def compile_command(pipeline_file: str, output: str, output_format: str, **flags
         f.write(compiled.yaml)
     size = len(compiled.yaml.encode())
     what = "tasks (KFP v2 pipeline spec)" if output_format == "kfp" else "steps"
-    err.print(f"Wrote {output}: {len(ir.nodes)} {what}, {size / 1024:.1f} KiB.")
+    split = (f" as a parent Workflow and {compiled.parts} parts (WorkflowTemplates; "
+             f"`headrace submit {output}` creates them)" if getattr(compiled, "parts", 0) else "")
+    err.print(f"Wrote {output}: {len(ir.nodes)} {what}{split}, {size / 1024:.1f} KiB.")
 
 
 def _default_images(options: Any, ir: Any) -> Any:

@@ -1,5 +1,7 @@
-"""The Argo compiler: PipelineIR -> one Argo Workflow YAML (every node a container step), checked
-against cluster limits; plus uploading it to Kubeflow Pipelines or submitting it to Argo."""
+"""The Argo compiler: PipelineIR -> one Argo Workflow YAML (every node a container step of a
+template shared by its component configuration), checked against cluster limits, or a parent and
+WorkflowTemplate parts past one object's 1 MiB; plus uploading to Kubeflow Pipelines or
+submitting to Argo."""
 
 from headrace.compiler.compile import CompiledWorkflow, compile_pipeline, compile_workflow
 from headrace.compiler.limits import Measure, WorkflowTooLarge

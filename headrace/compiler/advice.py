@@ -11,13 +11,18 @@ from headrace.ir import PipelineIR
 
 def warnings_for(ir: PipelineIR, options: CompileOptions) -> list[str]:
     found = []
+    files: dict[tuple[str, str], list[str]] = {}
     for node in ir.nodes:
         if node.executor.file:
-            found.append(
-                f"Node {node.id!r}: its component is loaded from the file "
-                f"{node.executor.file}; the image must hold that file at the same path (or "
-                f"make the module importable by name in the image)."
-            )
+            files.setdefault((node.component, node.executor.file), []).append(node.id)
+    # Once per component: a fan-out of 1,000 nodes of one component is one thing to fix.
+    for (component, file), ids in files.items():
+        who = f"Node {ids[0]!r}" if len(ids) == 1 else f"Component {component!r} ({len(ids)} nodes)"
+        found.append(
+            f"{who}: its component is loaded from the file {file}; the image must hold that "
+            f"file at the same path (or make the module importable by name in the image)."
+        )
+    for node in ir.nodes:
         for p in node.parameters:
             local = isinstance(p.value, str) and p.value and "://" not in p.value
             if p.name in node.file_parameters and local:

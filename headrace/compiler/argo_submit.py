@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from headrace.compiler.errors import DeployError
-from headrace.compiler.workflow_file import read_workflow
+from headrace.compiler.workflow_file import read_workflow, workflow_templates
 
 GROUP, VERSION, PLURAL = "argoproj.io", "v1alpha1", "workflows"
 FINISHED = ("Succeeded", "Failed", "Error")
@@ -40,13 +40,16 @@ def submit(
     """Create the workflow in `namespace` (default: the file's, else the kube context's, else
     "default"); with `watch`, poll until it finishes, calling `on_progress(step, phase)` for
     every step whose phase changes."""
-    _, doc = read_workflow(path)
+    text, doc = read_workflow(path)
     api_client = api_client or _api_client()
     namespace = namespace or doc["metadata"].get("namespace") or _context_namespace()
     doc["metadata"]["namespace"] = namespace
     from kubernetes.client import CustomObjectsApi
 
     api = CustomObjectsApi(api_client)
+    for part in workflow_templates(text):  # a split pipeline: its parts first
+        part["metadata"]["namespace"] = namespace
+        _create_template(api, namespace, part)
     with _errors(namespace):
         created = api.create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, doc)
     name = created["metadata"]["name"]
@@ -72,6 +75,20 @@ def submit(
             return Submitted(name=name, namespace=namespace, phase=phase,
                              message="still running when the watch timed out")
         time.sleep(poll_seconds)
+
+
+def _create_template(api: Any, namespace: str, template: dict[str, Any]) -> None:
+    """Create a part's WorkflowTemplate; one of the same name is the same content (the name
+    holds its hash), so an existing one is left as it is."""
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        with _errors(namespace):
+            api.create_namespaced_custom_object(GROUP, VERSION, namespace, "workflowtemplates",
+                                                template)
+    except DeployError as exc:
+        if not isinstance(exc.__cause__, ApiException) or exc.__cause__.status != 409:
+            raise
 
 
 def _api_client() -> Any:

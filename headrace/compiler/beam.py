@@ -19,7 +19,8 @@ _OBJECT_STORE = ("gs://", "s3://", "s3a://", "hdfs://", "abfs://", "abfss://", "
 
 
 def uses_beam(node: NodeIR, beam: BeamOptions) -> bool:
-    return beam.nodes is None or node.id in beam.nodes
+    """The nodes `--beam-node` names, else those whose component runs Beam (the IR's flag)."""
+    return node.id in beam.nodes if beam.nodes is not None else node.beam
 
 
 def runner_args(beam: BeamOptions, root: Root) -> tuple[str, ...]:

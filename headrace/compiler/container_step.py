@@ -29,9 +29,8 @@ from headrace.compiler.names import k8s_name
 from headrace.compiler.resources import placement
 from headrace.compiler.step import (
     ENTRYPOINT,
-    IR_ENV,
-    IR_REFERENCE,
     NODE_LABEL,
+    NODE_PARAMETER,
     UI_METADATA_ARTIFACT,
     Shared,
     Step,
@@ -41,7 +40,7 @@ from headrace.compiler.step import (
 )
 from headrace.dsl.container import step_parameters
 from headrace.dsl.resources import Resources
-from headrace.ir import NodeIR
+from headrace.ir import NodeIR, instance_json
 
 EXECUTE = "execute"  # = headrace.entrypoint.container_phases.EXECUTE (a test keeps them equal)
 
@@ -69,6 +68,7 @@ def build_container_steps(node: NodeIR, shared: Shared) -> list[Step]:
     driver_task: dict[str, Any] = {"name": driver_name, "template": driver_name}
     if node.upstream:
         driver_task["dependencies"] = [shared.done_task(u) for u in node.upstream]
+    driver_task["arguments"] = _instance(node)
 
     run_task: dict[str, Any] = {
         "name": run_name,
@@ -97,7 +97,8 @@ def build_container_steps(node: NodeIR, shared: Shared) -> list[Step]:
                 }
             ]
         }
-    publish_task = {"name": publish_name, "template": publish_name, "dependencies": [run_name]}
+    publish_task = {"name": publish_name, "template": publish_name, "dependencies": [run_name],
+                    "arguments": _instance(node)}
     return [
         Step(node_id=node.id, template=driver, task=driver_task),
         Step(
@@ -167,21 +168,25 @@ def _headrace_template(
         container["imagePullPolicy"] = options.image_pull_policy
     container["command"] = list(ENTRYPOINT)
     container["args"] = [*args, *phase]
-    container["env"] = [
-        {"name": IR_ENV, "value": IR_REFERENCE},
-        *shared.metadata.env,
-        *_common_env(options, 0),
-    ]
+    container["env"] = [*shared.metadata.env, *_common_env(options, 0)]
     container["resources"] = place.resources
     if shared.root.mount:
         container["volumeMounts"] = [shared.root.mount]
-    template: dict[str, Any] = {"name": name, "metadata": _metadata(node, f"{node.id} ({role})")}
+    template: dict[str, Any] = {
+        "name": name,
+        "metadata": _metadata(node, f"{node.id} ({role})"),
+        "inputs": {"parameters": [{"name": NODE_PARAMETER}]},
+    }
     if options.step_timeout_seconds:
         template["activeDeadlineSeconds"] = str(options.step_timeout_seconds)
     if shared.retry:
         template["retryStrategy"] = shared.retry
     template["container"] = container
     return template
+
+
+def _instance(node: NodeIR) -> dict[str, Any]:
+    return {"parameters": [{"name": NODE_PARAMETER, "value": instance_json(node)}]}
 
 
 def _metadata(node: NodeIR, display: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from headrace.compiler.errors import DeployError
 from headrace.compiler.kfp_run import Run, create_run, run_values
-from headrace.compiler.workflow_file import Format, read_package
+from headrace.compiler.workflow_file import Format, read_package, workflow_templates
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +50,15 @@ def upload(
     `run`, start a run of what was uploaded with `parameters` (NAME -> text, typed by the
     file's declarations; checked before anything is sent)."""
     package = read_package(path)
+    parts = workflow_templates(package.text) if package.format == "argo" else []
+    if parts:
+        raise DeployError(
+            f"{path} is a pipeline split into {len(parts)} parts (WorkflowTemplates) and a "
+            f"parent Workflow: Kubeflow Pipelines uploads one document, and its UI could not "
+            f"draw the parts. Run it on Argo with `headrace submit {path}`, or create the parts "
+            f"first (`kubectl create` of the WorkflowTemplates in the file) and upload the "
+            f"parent Workflow alone; or compile it with --format kfp."
+        )
     name = name or package.name
     description = description or package.description
     if (parameters or run_name or experiment or service_account) and not run:

@@ -3,11 +3,13 @@
 document, its Kubernetes platform spec (Secrets, the pipeline-root claim, placement).
 
 One task per node; each executor runs Headrace's entrypoint with the command, args and env that
-`step.node_invocation` gives the Argo step too. Nodes whose executors come out identical (a
-fan-out of one component with one configuration) share one component and executor: the node id
-is a task input, so the IR, which every executor carries in its env, is written once per
-distinct configuration rather than once per node. What v2 cannot express is refused here
-(kfp_v2_support.py says what to use instead).
+`step.node_invocation` gives the Argo template too: the component *definition* (`--definition`),
+nothing of other nodes. Nodes of one configuration (a fan-out of one component) share one
+component and executor, and each task passes its node *instance* (id, parameters, input
+producers) as a task input, as the Argo DAG task does: what one executor and one task carry does
+not grow with the pipeline. One more task, `headrace-run`, records the run's graph once per run
+(run_step.py); nothing depends on it. What v2 cannot express is refused here (kfp_v2_support.py
+says what to use instead).
 """
 
 from __future__ import annotations
@@ -24,10 +26,8 @@ from headrace.compiler.kfp_v2_support import duration_seconds, refuse_unsupporte
 from headrace.compiler.limits import (
     KFP_UPLOAD_LIMIT,
     OBJECT_LIMIT,
-    STATUS_BYTES_PER_STEP,
     VALUE_LIMIT,
     Measure,
-    _ir_contributors,
     _measure,
     _size,
     check,
@@ -35,10 +35,18 @@ from headrace.compiler.limits import (
 from headrace.compiler.names import k8s_name, unique_names
 from headrace.compiler.options import CompileOptions
 from headrace.compiler.quantity import parse_quantity
-from headrace.compiler.step import IR_ENV, Invocation, Refs, Shared, node_invocation
+from headrace.compiler.run_step import RUN_TEMPLATE, run_invocation
+from headrace.compiler.status import estimate as estimate_status
+from headrace.compiler.step import (
+    Invocation,
+    Refs,
+    Shared,
+    configuration_key,
+    node_invocation,
+)
 from headrace.compiler.storage import metadata, pipeline_root
 from headrace.compiler.yaml_text import dump
-from headrace.ir import NodeIR, PipelineIR
+from headrace.ir import NodeIR, PipelineIR, encode_graph, instance_json
 
 SCHEMA_VERSION = "2.1.0"  # KFP's server rejects 2.0.0 (what TFX's KubeflowV2DagRunner wrote)
 NODE_INPUT = "headrace_node"
@@ -57,7 +65,6 @@ _PARAMETER_TYPES = {
     "list": "LIST",
 }
 _GB = 10**9  # kfp writes memoryLimit/memoryRequest as (decimal) gigabytes
-_IR_STAND_IN = "\0headrace-ir\0"  # no IR JSON is this string
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,51 +103,47 @@ def compile_kfp(ir: PipelineIR, options: CompileOptions | None = None) -> Compil
     """Compile `ir` for KFP v2; DefinitionError for what v2 cannot express, with the fix."""
     options = kfp_options(ir, options or CompileOptions())
     refuse_unsupported(ir, options, reserved_inputs=(NODE_INPUT, RUN_ID_INPUT))
-    ir_json = ir.to_json()
     shared = Shared(
         ir=ir,
         options=options,
         root=pipeline_root(ir, options),
         metadata=metadata(ir, options),
-        names=unique_names(n.id for n in ir.nodes),
+        names=unique_names((n.id for n in ir.nodes), reserved=(RUN_TEMPLATE,)),
         retry=None,
     )
     refs = Refs(
         run_id=_input(RUN_ID_INPUT),
-        # The same IR for every node: a stand-in while executors are compared (serializing the
-        # IR once per node would make compiling quadratic), the IR itself once one is kept.
-        ir_env={"name": IR_ENV, "value": _IR_STAND_IN},
+        instance=_input(NODE_INPUT),
         runtime_param=_runtime_arg,
-        node=_input(NODE_INPUT),
         ui_metadata=False,
     )
     components: dict[str, Any] = {}
     executors: dict[str, Any] = {}
     platform: dict[str, Any] = {}
     by_content: dict[str, str] = {}  # canonical JSON of a component's parts -> its name
+    by_key: dict[str, str] = {}  # configuration key (step.py) -> its component's name
     tasks: dict[str, Any] = {}
+    run = run_invocation(ir, shared, run_id=_input(RUN_ID_INPUT), graph=encode_graph(ir))
+    run_inputs = {RUN_ID_INPUT: {"parameterType": "STRING"}}
+    _add_component(RUN_TEMPLATE, run_inputs, run, shared, components, executors, platform,
+                   by_content)
+    tasks[RUN_TEMPLATE] = _run_task()
     for node in ir.nodes:
         name = shared.names[node.id]
-        run = node_invocation(node, shared, refs)
         runtime = sorted({p.runtime for p in node.parameters if p.runtime})
-        inputs = {
-            NODE_INPUT: {"parameterType": "STRING"},
-            RUN_ID_INPUT: {"parameterType": "STRING"},
-        }
-        inputs.update({r: {"parameterType": _parameter_type(ir, r)} for r in runtime})
-        executor = {"container": _container(run, env=[e for e in run.env if "value" in e])}
-        config = _executor_config(run, shared)
-        content = json.dumps([inputs, executor, config], sort_keys=True)
-        component = by_content.get(content)
+        # The executor depends on the configuration only: built once per configuration.
+        key = configuration_key(node, shared)
+        component = by_key.get(key)
         if component is None:
-            component = by_content[content] = f"comp-{name}"
-            components[component] = {
-                "executorLabel": f"exec-{name}",
-                "inputDefinitions": {"parameters": inputs},
+            inputs = {
+                NODE_INPUT: {"parameterType": "STRING"},
+                RUN_ID_INPUT: {"parameterType": "STRING"},
             }
-            executors[f"exec-{name}"] = _with_ir(executor, ir_json)
-            if config:
-                platform[f"exec-{name}"] = config
+            inputs.update({r: {"parameterType": _parameter_type(ir, r)} for r in runtime})
+            component = by_key[key] = _add_component(
+                name, inputs, node_invocation(node, shared, refs), shared, components,
+                executors, platform, by_content,
+            )
         tasks[name] = _task(node, shared, component, runtime)
     spec: dict[str, Any] = {
         "pipelineInfo": _pipeline_info(ir),
@@ -154,7 +157,7 @@ def compile_kfp(ir: PipelineIR, options: CompileOptions | None = None) -> Compil
     spec["sdkVersion"] = f"headrace-{__version__}"
     platform_spec = {"platforms": {"kubernetes": {"deploymentSpec": {"executors": platform}}}}
     text = dump(spec) + "---\n" + dump(platform_spec)
-    measures = _measures(ir, ir_json, text, spec)
+    measures = _measures(text, spec)
     if options.enforce_limits:
         check(measures)
     notes = [*warnings_for(ir, options), *retry_note(options)]
@@ -167,10 +170,45 @@ def compile_kfp(ir: PipelineIR, options: CompileOptions | None = None) -> Compil
     )
 
 
-def _with_ir(executor: dict[str, Any], ir_json: str) -> dict[str, Any]:
-    container = executor["container"]
-    env = [{**e, "value": ir_json} if e["value"] == _IR_STAND_IN else e for e in container["env"]]
-    return {**executor, "container": {**container, "env": env}}
+def _add_component(
+    name: str,
+    inputs: dict[str, Any],
+    run: Invocation,
+    shared: Shared,
+    components: dict[str, Any],
+    executors: dict[str, Any],
+    platform: dict[str, Any],
+    by_content: dict[str, str],
+) -> str:
+    """The component running `run` with `inputs`: an equal one already added, else a new one
+    named after `name`."""
+    executor = {"container": _container(run, env=[e for e in run.env if "value" in e])}
+    config = _executor_config(run, shared)
+    content = json.dumps([inputs, executor, config], sort_keys=True)
+    component = by_content.get(content)
+    if component is None:
+        component = by_content[content] = f"comp-{name}"
+        components[component] = {
+            "executorLabel": f"exec-{name}",
+            "inputDefinitions": {"parameters": inputs},
+        }
+        executors[f"exec-{name}"] = executor
+        if config:
+            platform[f"exec-{name}"] = config
+    return component
+
+
+def _run_task() -> dict[str, Any]:
+    # Nothing depends on it: the nodes start at once and it records the graph meanwhile
+    # (idempotently, so a KFP retry of the run records it again harmlessly).
+    return {
+        "taskInfo": {"name": "run graph"},
+        "componentRef": {"name": f"comp-{RUN_TEMPLATE}"},
+        "inputs": {"parameters": {
+            RUN_ID_INPUT: {"runtimeValue": {"constant": RUN_ID_PLACEHOLDER}},
+        }},
+        "cachingOptions": {"enableCache": False},
+    }
 
 
 def _pipeline_info(ir: PipelineIR) -> dict[str, Any]:
@@ -268,7 +306,7 @@ def _executor_config(run: Invocation, shared: Shared) -> dict[str, Any]:
 
 def _task(node: NodeIR, shared: Shared, component: str, runtime: list[str]) -> dict[str, Any]:
     parameters: dict[str, Any] = {
-        NODE_INPUT: {"runtimeValue": {"constant": node.id}},
+        NODE_INPUT: {"runtimeValue": {"constant": instance_json(node)}},
         RUN_ID_INPUT: {"runtimeValue": {"constant": RUN_ID_PLACEHOLDER}},
     }
     parameters.update({r: {"componentInputParameter": r} for r in runtime})
@@ -294,37 +332,96 @@ def _task(node: NodeIR, shared: Shared, component: str, runtime: list[str]) -> d
     return task
 
 
-def _measures(ir: PipelineIR, ir_json: str, text: str, spec: dict[str, Any]) -> list[Measure]:
-    ir_bytes = len(ir_json.encode())
+def _measures(text: str, spec: dict[str, Any]) -> list[Measure]:
     executors = spec["deploymentSpec"]["executors"]
+    components = spec["components"]
+    tasks = spec["root"]["dag"]["tasks"]
     sizes = {name: _size(e) for name, e in executors.items()}
-    # KFP's v2 compiler turns the spec into an Argo Workflow that holds each distinct executor
-    # (so the IR once per executor) as a workflow parameter, and each task's driver and
-    # executor pods as DAG tasks; Argo's controller refuses it over 1 MiB with its status.
-    tasks = len(spec["root"]["dag"]["tasks"])
-    workflow = sum(sizes.values()) + 2 * tasks * STATUS_BYTES_PER_STEP
+    task_sizes = {name: _size(t) for name, t in tasks.items()}
+    # KFP's v2 compiler turns the spec into one Argo Workflow that holds each distinct
+    # component and executor once (as workflow parameters) and, per task, a driver pod (given
+    # the task's JSON) and an executor pod; Argo's controller refuses it over 1 MiB with its
+    # status (kept as JSON until that would pass 1 MiB, then compressed).
+    spec_size = sum(sizes.values()) + _size(components) + 2 * sum(task_sizes.values())
+    status = estimate_status(_argo_shape(spec))
+    status_size = status.raw if spec_size + status.raw <= OBJECT_LIMIT else status.compressed
+    # What one pod is handed: KFP's driver gets a task's JSON, its component and executor as
+    # arguments, and resolves the executor's args with the task's inputs (its node instance).
+    executor_of = {c: v["executorLabel"] for c, v in components.items()}
+    component_size = {c: _size(v) for c, v in components.items()}
+    payloads = {
+        name: sizes[executor_of[t["componentRef"]["name"]]]
+        + component_size[t["componentRef"]["name"]] + 2 * task_sizes[name]
+        for name, t in tasks.items()
+    }
+    run_payload = payloads.pop(RUN_TEMPLATE)
+    largest = max(payloads.values(), default=0)
     return [
         _measure(
-            # KFP's driver hands each executor's container spec to its pod as one argument.
-            f"the IR in each executor's {IR_ENV} (one env value)",
-            ir_bytes,
+            "largest per-task payload (a task's JSON, its component and executor: what KFP's "
+            "driver hands one pod as arguments)",
+            largest,
             VALUE_LIMIT,
-            lambda: _ir_contributors(ir),
+            lambda: sorted(
+                [(f"task {n} (executor, component and node instance)", b)
+                 for n, b in payloads.items()], key=lambda kv: -kv[1]),
         ),
         _measure(
-            "the Argo Workflow KFP makes of it (executors, and a driver and an executor pod's "
-            "status per task)",
-            workflow,
+            "the run task's payload (its executor holds the run graph, compressed)",
+            run_payload,
+            VALUE_LIMIT,
+            lambda: [(f"executor exec-{RUN_TEMPLATE} (the graph of {len(tasks) - 1} nodes)",
+                      sizes[f"exec-{RUN_TEMPLATE}"])],
+        ),
+        _measure(
+            "the Argo Workflow KFP makes of it (executors, components, tasks, and a driver and "
+            "an executor pod's status per task)",
+            spec_size + status_size,
             OBJECT_LIMIT,
             lambda: (
-                [(f"executor {n} (with the IR)", b) for n, b in sizes.items()]
-                + [(f"run status of {tasks} tasks", 2 * tasks * STATUS_BYTES_PER_STEP)]
+                [(f"executor {n}", b) for n, b in sizes.items()]
+                + [(f"the JSON of {len(tasks)} tasks, twice (in KFP's root component and each "
+                    f"task's driver; a retry policy and a node instance each)",
+                    2 * sum(task_sizes.values()))]
+                + [(f"run status of {len(tasks)} tasks (estimated, "
+                    f"{'compressed' if status_size != status.raw else 'as JSON'})", status_size)]
             ),
         ),
         _measure(
             "the pipeline spec file (KFP's upload limit)",
             len(text.encode()),
             KFP_UPLOAD_LIMIT,
-            lambda: _ir_contributors(ir),
+            lambda: sorted(task_sizes.items(), key=lambda kv: -kv[1]),
         ),
     ]
+
+
+def _argo_shape(spec: dict[str, Any]) -> dict[str, Any]:
+    """The DAG of KFP's Argo Workflow, as far as its status depends on it: per task a driver
+    and an executor pod. Argo records a pod's inputs resolved, so the driver's status holds the
+    task's JSON, its component and its executor (for status.estimate)."""
+    templates = [
+        {"name": "system-container-driver", "container": {}},
+        {"name": "system-container-impl", "container": {}},
+    ]
+    components = spec["components"]
+    executors = spec["deploymentSpec"]["executors"]
+    dag = []
+    for name, task in spec["root"]["dag"]["tasks"].items():
+        component = components[task["componentRef"]["name"]]
+        executor = executors[component["executorLabel"]]
+        dag.append({"name": f"{name}-driver", "template": "system-container-driver",
+                    "arguments": {"parameters": [
+                        {"name": "task", "value": _compact(task)},
+                        {"name": "component", "value": _compact(component)},
+                        {"name": "container", "value": _compact(executor["container"])},
+                    ]}})
+        patch = f"{{{{tasks.{name}-driver.outputs.parameters.pod-spec-patch}}}}"
+        dag.append({"name": name, "template": "system-container-impl", "arguments": {
+            "parameters": [{"name": "pod-spec-patch", "value": patch}]}})
+    return {"metadata": {"generateName": f"{spec['pipelineInfo']['name']}-"},
+            "spec": {"templates": [{"name": "root", "dag": {"tasks": dag}}, *templates]}}
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)

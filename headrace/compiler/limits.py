@@ -4,14 +4,15 @@ fail with the biggest contributors named, before anything reaches a cluster."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from headrace.compiler.conventions import TASK_DISPLAY_NAME
-from headrace.compiler.step import IR_ENV, IR_REFERENCE
+from headrace.compiler.status import StatusEstimate
+from headrace.compiler.status import estimate as estimate_status
 from headrace.errors import DefinitionError
-from headrace.ir import PipelineIR
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -20,10 +21,9 @@ ANNOTATIONS_LIMIT = 256 * KiB
 VALUE_LIMIT = 128 * KiB  # one argv or env string (Linux MAX_ARG_STRLEN; E2BIG)
 KFP_PARAMETERS_LIMIT = 10_000  # bytes of JSON of one run's parameters
 KFP_UPLOAD_LIMIT = 32 * MiB
-# While a workflow runs, Argo adds a status entry per step (phase, times, outputs, children) to
-# the same object; about this much each, so the spec must leave that room under 1 MiB.
-STATUS_BYTES_PER_STEP = 600
 _TOP = 5
+_PLACEHOLDER = re.compile(r"\{\{([^{}]+)\}\}")
+_WORKFLOW_NAME = 63  # what {{workflow.name}} can become
 
 
 class WorkflowTooLarge(DefinitionError):
@@ -61,56 +61,126 @@ def _go_escaped(text: str) -> int:
     return len(text.encode()) + extra
 
 
-def measure(doc: dict[str, Any], ir: PipelineIR, ir_json: str, yaml_bytes: int) -> list[Measure]:
-    """Each limit's size; contributors are worked out only for a limit that is exceeded."""
-    templates = doc["spec"]["templates"]
-    annotations = doc["metadata"]["annotations"]
-    template_sizes = [(t, _size(t)) for t in templates]
-    ir_size = _size(ir_json)
-    status = (len(templates) - 1) * STATUS_BYTES_PER_STEP
-    ir_parts: list[tuple[str, int]] = []
+@dataclass(frozen=True, kw_only=True)
+class _Template:
+    size: int  # its JSON, placeholders unexpanded
+    placeholders: tuple[tuple[str, int], ...]  # (placeholder, times it occurs)
+    values: tuple[tuple[str, int], ...]  # (argument or env, its bytes), largest first
 
-    def ir_nodes() -> list[tuple[str, int]]:
-        if not ir_parts:
-            ir_parts.extend(_ir_contributors(ir))
-        return ir_parts
+
+def _template_info(template: dict[str, Any]) -> _Template:
+    text = json.dumps(template, separators=(",", ":"), ensure_ascii=False)
+    counts: dict[str, int] = {}
+    for match in _PLACEHOLDER.finditer(text):
+        counts[match.group(1).strip()] = counts.get(match.group(1).strip(), 0) + 1
+    container = template.get("container", {})
+    values = [(f"argument {a[:40]}...", _size(a)) for a in container.get("args", [])]
+    values += [(f"env {e['name']}", _size(e.get("value", ""))) for e in container.get("env", [])]
+    return _Template(size=len(text.encode()), placeholders=tuple(counts.items()),
+                     values=tuple(sorted(values, key=lambda kv: -kv[1])))
+
+
+def pod_payloads(doc: dict[str, Any]) -> list[tuple[str, int]]:
+    """Per DAG task, the bytes Argo hands its pod as the env value ARGO_TEMPLATE: the task's
+    template with every `{{workflow.*}}` and `{{inputs.*}}` reference expanded (JSON-escaped,
+    as Go writes it) and the task's arguments filled into `inputs`."""
+    meta, spec = doc["metadata"], doc["spec"]
+    known = {f"workflow.annotations.{k}": _go_escaped(v)
+             for k, v in meta.get("annotations", {}).items()}
+    known.update({f"workflow.labels.{k}": _go_escaped(v)
+                  for k, v in meta.get("labels", {}).items()})
+    known.update({f"workflow.parameters.{p['name']}": _go_escaped(p.get("value", ""))
+                  for p in spec.get("arguments", {}).get("parameters", [])})
+    known["workflow.name"] = _WORKFLOW_NAME
+    infos = {t["name"]: _template_info(t) for t in spec["templates"] if "dag" not in t}
+    payloads = []
+    for dag in (t for t in spec["templates"] if "dag" in t):
+        for task in dag["dag"]["tasks"]:
+            info = infos.get(task["template"])
+            if info is None:
+                continue
+            given = {f"inputs.parameters.{p['name']}": _go_escaped(str(p.get("value", "")))
+                     for p in task.get("arguments", {}).get("parameters", [])}
+            size = info.size
+            for placeholder, times in info.placeholders:
+                value = given.get(placeholder, known.get(placeholder, len(placeholder) + 4))
+                size += times * (value - len(placeholder) - 4)
+            # Argo also writes each argument's value into the template's `inputs`.
+            size += sum(v + len(',"value":""') for v in given.values())
+            payloads.append((task["name"], size))
+    return payloads
+
+
+def measure(
+    doc: dict[str, Any], yaml_bytes: int, status: StatusEstimate | None = None
+) -> list[Measure]:
+    """Each limit's size; contributors are worked out only for a limit that is exceeded.
+    `status`: the doc's status estimate, if already made."""
+    templates = doc["spec"]["templates"]
+    annotations = doc["metadata"].get("annotations", {})
+    spec_size = _size(doc)
+    status = status or estimate_status(doc)
+    # Argo keeps `status.nodes` as JSON until the object would pass 1 MiB, then compresses them.
+    status_size = status.raw if spec_size + status.raw <= OBJECT_LIMIT else status.compressed
+    tasks = {t["name"]: t for tmpl in templates if "dag" in tmpl for t in tmpl["dag"]["tasks"]}
 
     def per_template() -> list[tuple[str, int]]:
-        return [(f"template {t['name']}{_node_of(t)}", size) for t, size in template_sizes]
+        return [(f"template {t['name']}{_node_of(t)}", _size(t)) for t in templates]
 
     measures = [
         _measure(
             "workflow object (spec + the status Argo adds while it runs)",
-            _size(doc) + status, OBJECT_LIMIT,
-            lambda: [*per_template(), ("the pipeline IR (annotation)", ir_size),
-                     (f"run status, about {STATUS_BYTES_PER_STEP} B per step", status)],
+            spec_size + status_size, OBJECT_LIMIT,
+            lambda: [*per_template(),
+                     (f"run status of {len(tasks)} tasks (estimated, "
+                      f"{'compressed' if status_size != status.raw else 'as JSON'})", status_size)],
         ),
         _measure(
             "annotations of the workflow",
             sum(_size(k) + _size(v) for k, v in annotations.items()), ANNOTATIONS_LIMIT,
-            lambda: [(f"annotation {k}", _size(v)) for k, v in annotations.items()] + ir_nodes(),
+            lambda: [(f"annotation {k}", _size(v)) for k, v in annotations.items()],
         ),
     ]
-    # Each pod gets the IR as an env value, and Argo's executor gets the whole substituted
-    # template (IR included) as one env value, ARGO_TEMPLATE: both must stay under 128 KiB.
-    escaped_ir = _go_escaped(ir_json) - len(IR_REFERENCE)
-    values = [(f"env {IR_ENV} of every step (the pipeline IR)", ir_size)]
-    for t, size in template_sizes[1:]:
-        values.append((f"ARGO_TEMPLATE of step {t['name']}", size + escaped_ir))
-        values += [(f"argument {arg[:40]}... of step {t['name']}", _size(arg))
-                   for arg in t["container"].get("args", [])]
+    payloads = pod_payloads(doc)
+
+    def value_contributors() -> list[tuple[str, int]]:
+        found = [(f"ARGO_TEMPLATE of step {name}", size) for name, size in payloads]
+        for name, _ in _top(payloads):
+            for p in tasks[name].get("arguments", {}).get("parameters", []):
+                found += [(f"argument {p['name']} of task {name}{_biggest(p)}", _size(p["value"]))]
+        found += [(f"{label} of template {t['name']}", size) for t in templates
+                  if "container" in t for label, size in _template_info(t).values[:2]]
+        return found
+
+    largest = max((size for _, size in payloads), default=0)
     measures.append(_measure(
-        "largest single argument or env value of a step",
-        max(size for _, size in values), VALUE_LIMIT, lambda: values + ir_nodes(),
+        "largest per-step payload (ARGO_TEMPLATE, expanded: the largest env value of a pod)",
+        largest, VALUE_LIMIT, value_contributors,
     ))
     parameters = doc["spec"].get("arguments", {}).get("parameters", [])
-    kfp_params = [{"name": p["name"], "value": p["value"]} for p in parameters]
+    kfp_params = [{"name": p["name"], "value": p.get("value", "")} for p in parameters]
     measures.append(_measure(
         "KFP run parameters (JSON)", _size(kfp_params), KFP_PARAMETERS_LIMIT,
         lambda: [(f"parameter {p['name']}", _size(p)) for p in kfp_params],
     ))
     measures.append(_measure("KFP upload file", yaml_bytes, KFP_UPLOAD_LIMIT, lambda: []))
     return measures
+
+
+def _biggest(argument: dict[str, Any]) -> str:
+    """`, mostly parameter 'x' (2.0 MiB)` when one node parameter makes up most of a node
+    instance: usually an inlined config or data, to move to a file under the pipeline root."""
+    try:
+        instance = json.loads(argument["value"])
+        parameters = instance.get("parameters", {})
+    except (ValueError, AttributeError):
+        return ""
+    if not parameters:
+        return ""
+    name, value = max(parameters.items(), key=lambda kv: _size(kv[1]))
+    if _size(value) <= _size(argument["value"]) // 2:
+        return ""
+    return f" (node {instance.get('id')!r}), mostly parameter {name!r} ({_human(_size(value))})"
 
 
 def _measure(what: str, size: int, limit: int,
@@ -122,22 +192,6 @@ def _measure(what: str, size: int, limit: int,
 def _node_of(template: dict[str, Any]) -> str:
     node = template.get("metadata", {}).get("annotations", {}).get(TASK_DISPLAY_NAME)
     return f" (node {node!r})" if node else ""
-
-
-def _ir_contributors(ir: PipelineIR) -> list[tuple[str, int]]:
-    """The IR's nodes by size, each with its biggest parameter: usually a huge parameter value
-    (an inlined config or data) is what to move to a file under the pipeline root."""
-    from headrace.ir.codec import to_jsonable
-
-    items = []
-    for node in ir.nodes:
-        size = _size(to_jsonable(node))
-        biggest = max(node.parameters, key=lambda p: _size(p.value), default=None)
-        detail = ""
-        if biggest is not None and _size(biggest.value) > size // 2:
-            detail = f", mostly parameter {biggest.name!r} ({_human(_size(biggest.value))})"
-        items.append((f"IR of node {node.id!r}{detail}", size))
-    return items
 
 
 def check(measures: list[Measure]) -> None:

@@ -63,7 +63,8 @@ class BeamOptions:
     job: `cluster` means the pool is a sidecar of the Flink TaskManager / Spark worker pods
     (Beam's documented Flink-on-Kubernetes setup, deployed with the cluster); `step` adds the
     pool as a sidecar of each Beam step's pod, for a job service that runs in that pod.
-    `nodes`: ids of the nodes that run Beam jobs (None: all).
+    `nodes`: ids of the nodes that run Beam jobs (None: those whose component says it runs
+    Beam, `@component(beam=True)`, as the Beam-based standard components do).
     """
 
     runner: BeamRunner = "direct"
@@ -173,6 +174,9 @@ class CompileOptions:
     # (whether its container step runs, and its resolved arguments).
     driver_outputs_dir: str = "/tmp/headrace/driver"
     enforce_limits: bool = True
+    # Split into a parent Workflow and child Workflows of at most this many nodes each (see
+    # split.py). None: only when one Workflow object would exceed its 1 MiB (with limits on).
+    nodes_per_workflow: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "env", dict(self.env))
@@ -205,6 +209,13 @@ class CompileOptions:
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or value <= 0):
                 raise DefinitionError(f"{name}={value!r} must be a positive number of seconds.")
+        if self.nodes_per_workflow is not None and (
+            isinstance(self.nodes_per_workflow, bool) or self.nodes_per_workflow < 1
+        ):
+            raise DefinitionError(
+                f"nodes_per_workflow={self.nodes_per_workflow!r} must be a whole number of 1 or "
+                f"more (or None: split only when one Workflow would be too large)."
+            )
         for name in ("ui_metadata_path", "driver_outputs_dir"):
             if not getattr(self, name).startswith("/"):
                 raise DefinitionError(f"{name}={getattr(self, name)!r} must be an absolute path.")

@@ -4,49 +4,48 @@ reference, resources, placement, retries, timeout, KFP UI output) and its DAG ta
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from headrace.compiler import beam as beam_mod
-from headrace.compiler import conventions as kfp
 from headrace.compiler.names import k8s_name
 from headrace.compiler.options import CompileOptions
 from headrace.compiler.resources import Placement, placement
 from headrace.compiler.storage import Metadata, Root
 from headrace.errors import DefinitionError
-from headrace.ir import NodeIR, PipelineIR
+from headrace.ir import NodeIR, PipelineIR, definition_json, instance_json
 
 # headrace.launcher.exit_codes.RETRYABLE (infra error, OOM-killed, terminated). Importing the
 # launcher package loads ml_metadata, which `headrace compile` must not pay for; a test keeps
 # the two equal.
 RETRYABLE_EXIT_CODES = (20, 137, 143)
 
-IR_ENV = "HEADRACE_IR"
-IR_ANNOTATION = "headrace.dev/ir"
-# Argo substitutes workflow annotations into templates: the IR is stored once, on the workflow,
-# and each pod receives it through this reference (see workflow.py for why not a parameter).
-IR_REFERENCE = "{{workflow.annotations." + IR_ANNOTATION + "}}"
 RUN_ID = "{{workflow.name}}"
 ENTRYPOINT = ["python", "-m", "headrace.entrypoint"]
 UI_METADATA_ARTIFACT = "mlpipeline-ui-metadata"
 NODE_LABEL = "headrace.dev/node"
+COMPONENT_LABEL = "headrace.dev/component"
+# The template's one input: the node instance (id, parameters, input producers) as JSON, which
+# the DAG task passes; everything else in the template is shared by the nodes that use it.
+NODE_PARAMETER = "node"
+NODE_REFERENCE = "{{inputs.parameters." + NODE_PARAMETER + "}}"
 
 
 @dataclass(frozen=True, kw_only=True)
 class Refs:
     """How a step's command refers to what its orchestrator fills in at run time: the run's id,
-    the IR, a runtime parameter's value (and, for a step shared by many nodes, the node id)."""
+    the node instance (passed by each task to the step its configuration shares), a runtime
+    parameter's value."""
 
     run_id: str
-    ir_env: dict[str, Any]  # the env entry that hands the step the IR
+    instance: str  # the reference the orchestrator replaces with the task's node instance JSON
     runtime_param: Callable[[str, str], str]  # (name, type_name) -> one `--flag=value` arg
-    node: str | None = None  # None: the node's own id, written out
     ui_metadata: bool = True  # Argo saves the KFP v1 UI file; KFP v2 has no such output
 
 
 ARGO_REFS = Refs(
     run_id=RUN_ID,
-    ir_env={"name": IR_ENV, "value": IR_REFERENCE},
+    instance=NODE_REFERENCE,
     runtime_param=lambda name, _type: f"--runtime-param={name}={{{{workflow.parameters.{name}}}}}",
 )
 
@@ -66,11 +65,15 @@ class Invocation:
 
 @dataclass(frozen=True, kw_only=True)
 class Step:
-    """A node's compiled parts: its container template and the DAG task that runs it."""
+    """A node's compiled parts: its container template and the DAG task that runs it. A
+    template without a name is shared: nodes whose templates are equal get one (workflow.py
+    names it and sets each task's `template`)."""
 
     node_id: str
     template: dict[str, Any]
     task: dict[str, Any]
+    shareable: bool = False
+    key: str = ""  # equal for steps whose (shareable) templates are equal
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,6 +86,8 @@ class Shared:
     metadata: Metadata
     names: dict[str, str]  # node id (and "<id> driver", "<id> publish") -> template/task name
     retry: dict[str, Any] | None
+    # Templates built so far, by configuration key: 10,000 nodes of one component build one.
+    templates: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def done_task(self, node_id: str) -> str:
         """The task whose end means the node's outputs are published: what downstream tasks
@@ -105,8 +110,10 @@ def retry_strategy(options: CompileOptions) -> dict[str, Any] | None:
 
 
 def node_invocation(node: NodeIR, shared: Shared, refs: Refs = ARGO_REFS) -> Invocation:
-    """The one place a node's container command, args and env are decided; the Argo step and
-    the KFP v2 executor (kfp_v2.py) both take theirs from here."""
+    """The one place a node's container command, args and env are decided; the Argo template
+    and the KFP v2 executor (kfp_v2.py) both take theirs from here. They depend on the node's
+    configuration only (its component definition); the node instance arrives through
+    `refs.instance`, so nodes of one configuration share them."""
     options = shared.options
     place = placement(node, default_cpu=options.default_cpu, default_memory=options.default_memory)
     beam_args = beam_mod.node_beam_args(shared.ir, node, options.beam, shared.root)
@@ -114,14 +121,40 @@ def node_invocation(node: NodeIR, shared: Shared, refs: Refs = ARGO_REFS) -> Inv
         image=_image(node, options, place.gpus),
         command=list(ENTRYPOINT),
         args=_args(node, shared, beam_args, refs),
-        env=[refs.ir_env, *shared.metadata.env, *_common_env(options, place.gpus)],
+        env=[*shared.metadata.env, *_common_env(options, place.gpus)],
         place=place,
         beam_args=beam_args,
     )
 
 
+def configuration_key(node: NodeIR, shared: Shared) -> str:
+    """What the node's template depends on, as text: everything of the node but its id,
+    parameter values, input producers and call site (which travel in its instance)."""
+    return repr((
+        node.component, node.code_hash, node.executor, node.kind, node.image, node.resources,
+        node.beam, node.beam_args, beam_mod.uses_beam(node, shared.options.beam),
+        node.file_parameters, node.outputs, node.container,
+        [(i.name, i.type_name, i.optional) for i in node.inputs],
+        sorted({p.runtime for p in node.parameters if p.runtime}),
+    ))
+
+
 def build_step(node: NodeIR, shared: Shared) -> Step:
-    options, name = shared.options, shared.names[node.id]
+    """The node's template (without a name: nodes of one configuration share it) and its task,
+    which passes the node instance."""
+    key = configuration_key(node, shared)
+    template = shared.templates.get(key)
+    if template is None:
+        template = shared.templates[key] = _template(node, shared)
+    task: dict[str, Any] = {"name": shared.names[node.id]}
+    if node.upstream:
+        task["dependencies"] = [shared.done_task(u) for u in node.upstream]
+    task["arguments"] = {"parameters": [{"name": NODE_PARAMETER, "value": instance_json(node)}]}
+    return Step(node_id=node.id, template=template, task=task, shareable=True, key=key)
+
+
+def _template(node: NodeIR, shared: Shared) -> dict[str, Any]:
+    options = shared.options
     run = node_invocation(node, shared)
     place, image, beam_args = run.place, run.image, run.beam_args
     mounts = [shared.root.mount] if shared.root.mount else []
@@ -131,17 +164,15 @@ def build_step(node: NodeIR, shared: Shared) -> Step:
         container["imagePullPolicy"] = options.image_pull_policy
     container["command"] = run.command
     container["args"] = run.args
-    container["env"] = run.env
+    if run.env:
+        container["env"] = run.env
     container["resources"] = place.resources
     if mounts:
         container["volumeMounts"] = mounts
 
     template: dict[str, Any] = {
-        "name": name,
-        "metadata": {
-            "annotations": {kfp.TASK_DISPLAY_NAME: node.id},
-            "labels": {NODE_LABEL: k8s_name(node.id)},
-        },
+        "metadata": {"labels": {COMPONENT_LABEL: k8s_name(node.component)}},
+        "inputs": {"parameters": [{"name": NODE_PARAMETER}]},
     }
     if place.node_selector:
         template["nodeSelector"] = place.node_selector
@@ -164,10 +195,7 @@ def build_step(node: NodeIR, shared: Shared) -> Step:
             {"name": UI_METADATA_ARTIFACT, "path": options.ui_metadata_path, "optional": True}
         ]}
 
-    task: dict[str, Any] = {"name": name, "template": name}
-    if node.upstream:
-        task["dependencies"] = [shared.done_task(u) for u in node.upstream]
-    return Step(node_id=node.id, template=template, task=task)
+    return template
 
 
 def _image(node: NodeIR, options: CompileOptions, gpus: int) -> str:
@@ -186,8 +214,8 @@ def _args(
     # One token per flag (`--flag=value`): a value that starts with '-' (a Beam flag, a
     # negative number) would otherwise be parsed by the entrypoint as a flag of its own.
     args = [
-        f"--ir-env={IR_ENV}",
-        f"--node={refs.node or node.id}",
+        f"--definition={definition_json(shared.ir, node)}",
+        f"--instance={refs.instance}",
         f"--run-id={refs.run_id}",
         f"--root={shared.root.path}",
         f"--metadata={shared.metadata.url}",

@@ -14,12 +14,12 @@ import yaml
 from headrace.compiler.conventions import PIPELINE_SPEC
 from headrace.compiler.errors import DeployError
 from headrace.compiler.limits import KFP_UPLOAD_LIMIT
-from headrace.compiler.step import IR_ENV
 
 Format = Literal["argo", "kfp"]
 # KFP's v2 parameter types, and the KFP v1 pipeline_spec annotation's type names.
 _V2_TYPES = {"NUMBER_INTEGER": "int", "NUMBER_DOUBLE": "float", "STRING": "str",
              "BOOLEAN": "bool", "STRUCT": "dict", "LIST": "list"}
+DEFINITION_FLAG = "--definition="  # step.py's flag for a step's component definition JSON
 _V1_TYPES = {"Integer": "int", "Float": "float", "String": "str", "Bool": "bool",
              "JsonObject": "dict", "JsonArray": "list"}
 
@@ -41,14 +41,14 @@ def read_package(path: str | Path) -> Package:
     file is neither."""
     path = Path(path)
     text, docs = _load(path)
-    doc = docs[0] if docs else None
-    if _is_workflow(doc):
-        assert isinstance(doc, dict)
+    doc = _workflow(docs)
+    if doc is not None:
         name, description = pipeline_info(doc)
         declared = _v1_types(doc)
         names = [p["name"] for p in doc.get("spec", {}).get("arguments", {}).get("parameters", [])]
         return Package(format="argo", text=text, name=name, description=description,
                        parameters={n: declared.get(n, "str") for n in names})
+    doc = docs[0] if docs else None
     if isinstance(doc, dict) and "pipelineInfo" in doc and "root" in doc:
         info = doc["pipelineInfo"]
         inputs = doc["root"].get("inputDefinitions", {}).get("parameters", {})
@@ -66,7 +66,8 @@ def read_package(path: str | Path) -> Package:
 
 
 def read_workflow(path: str | Path) -> tuple[str, dict[str, Any]]:
-    """The file's text and its parsed Workflow; DeployError if it is not one."""
+    """The file's text and its parsed Workflow; DeployError if it is not one. A split
+    pipeline's file also holds its parts' WorkflowTemplates (see `workflow_templates`)."""
     path = Path(path)
     text, docs = _load(path)
     doc = docs[0] if docs else None
@@ -76,13 +77,13 @@ def read_workflow(path: str | Path) -> tuple[str, dict[str, Any]]:
             f"upload it with `headrace upload {path.name} --run`, or compile an Argo Workflow "
             f"(--format argo) to submit to Argo."
         )
-    if not _is_workflow(doc):
+    workflow = _workflow(docs)
+    if workflow is None:
         raise DeployError(
             f"{path} is not an Argo Workflow (kind Workflow, apiVersion argoproj.io/v1alpha1); "
             f"compile one with `headrace compile PIPELINE.py -o {path.name}`."
         )
-    assert isinstance(doc, dict)
-    return text, doc
+    return text, workflow
 
 
 def _load(path: Path) -> tuple[str, list[Any]]:
@@ -99,19 +100,28 @@ def _load(path: Path) -> tuple[str, list[Any]]:
     return text, docs
 
 
+def _workflow(docs: list[Any]) -> Any:
+    """The file's Workflow: its one document, or the one Workflow beside a split pipeline's
+    WorkflowTemplates (its parts); None if there is none."""
+    workflows = [d for d in docs if isinstance(d, dict) and d.get("kind") == "Workflow"]
+    doc = workflows[0] if len(workflows) == 1 else (docs[0] if len(docs) == 1 else None)
+    return doc if _is_workflow(doc) else None
+
+
 def _is_workflow(doc: Any) -> bool:
     return (isinstance(doc, dict) and doc.get("kind") == "Workflow"
             and doc.get("apiVersion") == "argoproj.io/v1alpha1")
 
 
 def _ir_name(spec: dict[str, Any]) -> str | None:
-    """The pipeline's own name (pipelineInfo holds it lower-cased with dashes), from the IR that
-    Headrace's executors carry: so both formats of one pipeline upload under one name."""
+    """The pipeline's own name (pipelineInfo holds it lower-cased with dashes), from the
+    component definition Headrace's executors carry (`--definition=`): so both formats of one
+    pipeline upload under one name."""
     for executor in spec.get("deploymentSpec", {}).get("executors", {}).values():
-        for env in executor.get("container", {}).get("env", []):
-            if env.get("name") == IR_ENV:
+        for arg in executor.get("container", {}).get("args", []):
+            if isinstance(arg, str) and arg.startswith(DEFINITION_FLAG):
                 try:
-                    name = json.loads(env.get("value", "")).get("name")
+                    name = json.loads(arg[len(DEFINITION_FLAG):]).get("pipeline")
                 except (ValueError, AttributeError):
                     return None
                 return name if isinstance(name, str) else None
@@ -125,6 +135,12 @@ def _v1_types(doc: dict[str, Any]) -> dict[str, str]:
         return {}
     return {i["name"]: _V1_TYPES.get(i.get("type", ""), "str") for i in spec.get("inputs", [])
             if isinstance(i, dict) and "name" in i}
+
+
+def workflow_templates(text: str) -> list[dict[str, Any]]:
+    """The WorkflowTemplates of a split pipeline's file (its parts), in file order."""
+    return [d for d in yaml.safe_load_all(text)
+            if isinstance(d, dict) and d.get("kind") == "WorkflowTemplate"]
 
 
 def pipeline_info(doc: dict[str, Any]) -> tuple[str, str | None]:

@@ -62,7 +62,7 @@ def BulkInferrer(
     )
 
 
-@component(name="BulkInferrer")
+@component(name="BulkInferrer", beam=True)
 def _bulk_inferrer_component(
     examples: Input[Examples],
     model: Input[Model],

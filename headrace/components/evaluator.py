@@ -51,7 +51,7 @@ def Evaluator(
     )
 
 
-@component(name="Evaluator")
+@component(name="Evaluator", beam=True)
 def _evaluator_component(
     examples: Input[Examples],
     model: Input[Model],

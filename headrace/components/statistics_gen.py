@@ -24,7 +24,7 @@ from headrace.types import Examples, ExampleStatistics, Schema
 _WRONG_TYPE = re.compile(r"Feature had wrong type[^\[\n]*")
 
 
-@component(name="StatisticsGen")
+@component(name="StatisticsGen", beam=True)
 def StatisticsGen(
     examples: Input[Examples],
     statistics: Output[ExampleStatistics],

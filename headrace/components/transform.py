@@ -26,7 +26,7 @@ from headrace.errors import DefinitionError
 from headrace.types import Examples, Schema, TransformGraph
 
 
-@component(name="Transform", file_parameters=("module_file",))
+@component(name="Transform", file_parameters=("module_file",), beam=True)
 def Transform(
     examples: Input[Examples],
     schema: Input[Schema],

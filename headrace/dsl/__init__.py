@@ -1,7 +1,7 @@
 """The pipeline DSL: components from typed functions, nodes, channels and pipelines."""
 
 from headrace.dsl.annotations import Input, Output, Parameter
-from headrace.dsl.component import Component, ComponentSpec, ExecutorRef, component
+from headrace.dsl.component import Component, ComponentSpec, ExecutorRef
 from headrace.dsl.container import (
     ContainerSpec,
     InputUri,
@@ -11,6 +11,7 @@ from headrace.dsl.container import (
     container_component,
 )
 from headrace.dsl.context import ExecutionContext
+from headrace.dsl.decorator import component
 from headrace.dsl.node import Channel, Node
 from headrace.dsl.pipeline import Pipeline
 from headrace.dsl.resolver import (

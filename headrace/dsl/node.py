@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import inspect
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from headrace.dsl.definition import ComponentSpec
 from headrace.dsl.resources import Resources
 from headrace.errors import DefinitionError
 from headrace.types.artifact import Artifact
 
-if TYPE_CHECKING:
-    from headrace.dsl.component import Component
+
+class Made(Protocol):
+    """What a node is made from: a component (component.py), by its definition."""
+
+    spec: ComponentSpec
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -39,7 +45,7 @@ class Node:
     Definition mistakes are reported when the pipeline is built, all in one place.
     """
 
-    def __init__(self, component: Component, arguments: Mapping[str, Any], defined_at: str):
+    def __init__(self, component: Made, arguments: Mapping[str, Any], defined_at: str):
         self.component = component
         self.id: str = component.spec.name
         self.arguments = dict(arguments)
@@ -94,3 +100,14 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<node {self.id} ({self.component.spec.name})>"
+
+
+def call_site() -> str:
+    # The first frame outside the DSL: where the user called the component.
+    frame = inspect.currentframe()
+    here = os.path.dirname(os.path.dirname(__file__)) + os.sep  # the headrace package
+    while frame is not None and frame.f_code.co_filename.startswith(here):
+        frame = frame.f_back
+    if frame is None:
+        return "<unknown>"
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"

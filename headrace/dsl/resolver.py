@@ -11,9 +11,8 @@ from headrace.dsl.component import (
     ComponentSpec,
     ExecutorRef,
     ParameterSpec,
-    _call_site,
 )
-from headrace.dsl.node import Channel, Node
+from headrace.dsl.node import Channel, Node, call_site
 from headrace.errors import DefinitionError
 from headrace.types.artifact import Artifact
 from headrace.types.standard import Examples, Model, ModelBlessing
@@ -79,7 +78,7 @@ def Resolver(
     return Node(
         Component(_no_executor, spec),
         {"strategy": name, "config": dict(config or {})},
-        _call_site(),
+        call_site(),
     )
 
 

@@ -17,9 +17,9 @@ from headrace.errors import (
     MetadataError,
     PipelineFileError,
 )
-from headrace.ir import PipelineIR
+from headrace.ir import PipelineIR, decode_graph, step_ir
 from headrace.launcher import LaunchResult, exit_codes, launch, record_run_graph
-from headrace.metadata import default_url, open_store
+from headrace.metadata import GraphNode, default_url, open_store
 
 # argparse rather than click: this runs in every container step and must start fast with
 # nothing but the standard library; its flags are a machine interface written by the compiler.
@@ -28,9 +28,20 @@ from headrace.metadata import default_url, open_store
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m headrace.entrypoint", description=__doc__)
     source = p.add_mutually_exclusive_group(required=True)
-    source.add_argument("--ir", help="path of the pipeline IR JSON")
+    source.add_argument("--ir", help="path of the pipeline IR JSON (with --node)")
     source.add_argument("--ir-env", help="environment variable holding the pipeline IR JSON")
-    p.add_argument("--node", required=True, help="id of the node to run")
+    source.add_argument(
+        "--definition",
+        help="a cluster step's component definition JSON (with --instance): what the nodes of "
+        "one Argo template share",
+    )
+    source.add_argument(
+        "--graph-env",
+        help="--phase=run: environment variable holding the run's graph (headrace.dev/graph)",
+    )
+    p.add_argument("--node", help="id of the node to run (with --ir or --ir-env)")
+    p.add_argument("--instance", help="the node instance JSON (with --definition)")
+    p.add_argument("--pipeline", help="--phase=run: the pipeline's name")
     p.add_argument("--run-id", required=True, help="the run (in Argo: the workflow name)")
     p.add_argument("--metadata", help="metadata URL (default: the IR's, else SQLite under root)")
     p.add_argument("--root", help="pipeline root (default: the IR's)")
@@ -48,10 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--ui-metadata", help="write KFP mlpipeline-ui-metadata JSON here")
     p.add_argument(
         "--phase",
-        choices=("launch", "container-driver", "container-publisher"),
+        choices=("launch", "container-driver", "container-publisher", "run"),
         default="launch",
         help="launch the node whole, or (a container node in a cluster) only the step before or "
-        "after its own container step",
+        "after its own container step; `run`: record the run's graph, once per run",
     )
     p.add_argument("--driver-outputs", help="container-driver: where to write Argo's parameters")
     return p
@@ -60,7 +71,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     args = _parser().parse_args(argv)
+    args.node = args.node or _instance_id(args.instance) or "(run graph)"
     try:
+        if args.phase == "run":
+            return _record_run(args)
         ir = _load_ir(args)
         if args.beam_arg:
             node = ir.node(args.node)
@@ -69,9 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         store = open_store(args.metadata or ir.metadata or default_url(root))
         runtime = dict(_runtime_param(text) for text in args.runtime_param)
         runtime.update(_runtime_text(text) for text in args.runtime_text)
-        # Every step records the run's DAG (the first one writes it): MLMD alone would not
-        # know the nodes a failure keeps from running, which `headrace runs report` draws.
-        record_run_graph(store, ir, args.run_id)
+        if not args.definition:
+            # A whole IR (a local --isolate node): record the run's DAG, as the local runner
+            # does. A cluster step carries only its node: its workflow's run step records it.
+            record_run_graph(store, ir, args.run_id)
         if args.phase == "launch":
             result = launch(
                 ir,
@@ -111,7 +126,38 @@ def main(argv: list[str] | None = None) -> int:
     return exit_codes.OK
 
 
+def _record_run(args: argparse.Namespace) -> int:
+    """The run step of a compiled workflow: the run's graph into its run context, once per
+    run (MLMD alone would not know the nodes a failure keeps from running, which `headrace
+    runs report` draws)."""
+    if not (args.graph_env and args.pipeline and args.metadata):
+        raise DefinitionError("--phase=run needs --graph-env, --pipeline and --metadata.")
+    text = os.environ.get(args.graph_env)
+    if not text:
+        raise DefinitionError(f"Environment variable {args.graph_env!r} holds no run graph.")
+    graph = [GraphNode(**row) for row in decode_graph(text)]
+    store = open_store(args.metadata)
+    store.record_run_graph(args.pipeline, args.run_id, graph)
+    print(f"headrace: run {args.run_id} of {args.pipeline}: graph of {len(graph)} nodes recorded")
+    return exit_codes.OK
+
+
+def _instance_id(instance: str | None) -> str | None:
+    # For messages before the instance is checked: the id if the JSON names one.
+    try:
+        node_id = json.loads(instance or "null")["id"]
+    except (ValueError, TypeError, KeyError):
+        return None
+    return node_id if isinstance(node_id, str) else None
+
+
 def _load_ir(args: argparse.Namespace) -> PipelineIR:
+    if args.definition:
+        if not args.instance:
+            raise DefinitionError("--definition needs --instance (the node instance JSON).")
+        return step_ir(args.definition, args.instance)
+    if not args.node:
+        raise DefinitionError("--ir and --ir-env need --node=ID (the node to run).")
     if args.ir:
         with open(args.ir) as f:
             return PipelineIR.from_json(f.read())

@@ -13,7 +13,9 @@ import os
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
+from headrace.dsl.component import Component
 from headrace.dsl.node import Channel, Node
 from headrace.dsl.pipeline import Pipeline
 from headrace.errors import DefinitionError, InputResolutionError
@@ -117,7 +119,8 @@ class InteractiveContext:
             run_id=self.run_id,
             store=self.store,
             root=self.pipeline_root,
-            component=node.component,
+            # A node is made by a Component (dsl/component.py); node.py types it by its spec.
+            component=cast(Component, node.component),
             upstream={up_id: r.outputs for up_id, r in upstream.items()},
         )
         self._done_in_run.add(node.id)

@@ -14,6 +14,13 @@ from headrace.ir.model import (
     RuntimeParameterIR,
 )
 from headrace.ir.names import dns_name, name_problem
+from headrace.ir.step import (
+    decode_graph,
+    definition_json,
+    encode_graph,
+    instance_json,
+    step_ir,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -26,7 +33,12 @@ __all__ = [
     "Resources",
     "RuntimeParameterIR",
     "build",
+    "decode_graph",
+    "definition_json",
     "dns_name",
+    "encode_graph",
+    "instance_json",
     "merge_beam_args",
     "name_problem",
+    "step_ir",
 ]

@@ -180,6 +180,7 @@ def _node_ir(
         defined_at=node.defined_at,
         kind=spec.kind,
         container=spec.container,
+        beam=spec.beam,
     )
 
 
@@ -242,17 +243,29 @@ def _runtime(
 
 
 def _topological(nodes: dict[str, NodeIR]) -> tuple[NodeIR, ...]:
-    """Kahn's algorithm, ties broken by id so equal pipelines give equal IR."""
+    """Kahn's algorithm in layers (a node goes in the layer after its last upstream node's),
+    each layer sorted by id, so equal pipelines give equal IR. Linear in the edges: a chain of
+    10,000 nodes must not cost 10,000 scans of the pipeline."""
+    waiting = {node_id: len(set(n.upstream)) for node_id, n in nodes.items()}
+    downstream: dict[str, list[str]] = {}
+    for node_id, n in nodes.items():
+        for u in set(n.upstream):
+            downstream.setdefault(u, []).append(node_id)
     done: list[NodeIR] = []
-    placed: set[str] = set()
-    waiting = dict(nodes)
-    while waiting:
-        ready = sorted(i for i, n in waiting.items() if placed.issuperset(n.upstream))
-        if not ready:
-            raise DefinitionError(f"The pipeline has a cycle: {' -> '.join(_cycle(waiting))}.")
-        for node_id in ready:
-            done.append(waiting.pop(node_id))
-            placed.add(node_id)
+    layer = sorted(i for i, count in waiting.items() if count == 0)
+    while layer:
+        following = []
+        for node_id in layer:
+            done.append(nodes[node_id])
+            del waiting[node_id]
+            for d in downstream.get(node_id, ()):
+                waiting[d] -= 1
+                if waiting[d] == 0:
+                    following.append(d)
+        layer = sorted(following)
+    if waiting:
+        stuck = {i: nodes[i] for i in waiting}
+        raise DefinitionError(f"The pipeline has a cycle: {' -> '.join(_cycle(stuck))}.")
     return tuple(done)
 
 

@@ -11,14 +11,21 @@ from typing import Any
 
 from headrace.errors import DefinitionError
 
+_SCALARS = (str, int, float, bool, type(None))
+
 
 def to_jsonable(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: to_jsonable(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if not (f.metadata.get("omit_default") and getattr(value, f.name) == f.default)
-        }
+    # Scalars first and field lists cached per class: compiling 10,000 nodes serializes the IR.
+    if isinstance(value, _SCALARS):
+        return value
+    fields = _fields(type(value))  # type: ignore[arg-type]  # classes are hashable
+    if fields is not None:
+        out = {}
+        for name, omit, default in fields:
+            item = getattr(value, name)
+            if not (omit and item == default):
+                out[name] = to_jsonable(item)
+        return out
     if isinstance(value, Mapping):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, tuple | list):
@@ -54,6 +61,15 @@ def from_jsonable(hint: Any, data: Any) -> Any:
         value_hint = typing.get_args(hint)[1] if typing.get_args(hint) else Any
         return {k: from_jsonable(value_hint, v) for k, v in data.items()}
     return data
+
+
+@cache
+def _fields(cls: type) -> tuple[tuple[str, bool, Any], ...] | None:
+    """(name, omitted while default, default) of a dataclass's fields; None for other types."""
+    if not dataclasses.is_dataclass(cls):
+        return None
+    return tuple((f.name, bool(f.metadata.get("omit_default")), f.default)
+                 for f in dataclasses.fields(cls))
 
 
 @cache

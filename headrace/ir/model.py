@@ -66,6 +66,8 @@ class NodeIR:
     # A container component's image, command and args (kind "container"). Left out of the JSON
     # when absent (OMIT_DEFAULT), so the IR of pipelines without one is unchanged.
     container: ContainerSpec | None = field(default=None, metadata=OMIT_DEFAULT)
+    # The component runs Beam jobs: a cluster step gets Beam runner flags (and a worker pool).
+    beam: bool = field(default=False, metadata=OMIT_DEFAULT)
 
     def output(self, name: str) -> OutputIR:
         return next(o for o in self.outputs if o.name == name)

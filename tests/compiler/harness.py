@@ -12,6 +12,11 @@ files after the task succeeded (`{{tasks.T.outputs.parameters.P}}`), a task's
 (`A == B` or `A != B` after substitution) is false is skipped, its dependents still run. A
 failed task raises TaskFailed naming the task, its exit code, whether Argo would retry, and the
 end of its stderr. Volume mount paths must exist locally (they stand in for the PVC).
+
+A split workflow (a multi-document file: WorkflowTemplates, then the parent) runs as Argo runs it:
+a resource template that creates a Workflow from a `workflowTemplateRef` runs that template's DAG
+as a child workflow with the manifest's arguments, and succeeds when the child does. `only`
+samples a big workflow: the tasks it names run, the others are skipped as if done.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,9 +91,21 @@ def run_workflow(
     cwd: str | os.PathLike[str] | None = None,
     python_bin: str | None = None,
     max_seconds: float = 600,
+    only: Collection[str] | None = None,
+    workflow_templates: Mapping[str, dict[str, Any]] | None = None,
 ) -> list[TaskRun]:
-    """Run every task of the entrypoint DAG; returns their runs in execution order."""
-    doc = yaml.safe_load(workflow) if isinstance(workflow, str) else workflow
+    """Run every task of the entrypoint DAG (or those in `only`); returns their runs in
+    execution order (a child workflow's runs after the task that created it)."""
+    if isinstance(workflow, str):
+        docs = [d for d in yaml.safe_load_all(workflow) if d]
+        workflow_templates = {**(workflow_templates or {}), **{
+            d["metadata"]["name"]: d for d in docs if d.get("kind") == "WorkflowTemplate"}}
+        found = [d for d in docs if d.get("kind") == "Workflow"]
+        if len(found) != 1:
+            raise HarnessError(f"the file holds {len(found)} Workflows, not one")
+        doc = found[0]
+    else:
+        doc = workflow
     if doc.get("kind") != "Workflow" or doc.get("apiVersion") != "argoproj.io/v1alpha1":
         raise HarnessError("not an argoproj.io/v1alpha1 Workflow")
     spec, meta = doc["spec"], doc["metadata"]
@@ -101,7 +118,16 @@ def run_workflow(
     base_env = _base_env(python_bin)
     runs = []
     for task in _order(entry["dag"]["tasks"]):
+        if only is not None and task["name"] not in only:
+            continue
         template = templates.get(task["template"])
+        if template is not None and "resource" in template:
+            child = _child_workflow(template, task, glob, workflow_templates or {})
+            runs.append(TaskRun(task=task["name"], node=task["name"], argv=[]))
+            runs += run_workflow(child, workflow_name=child["metadata"]["name"],
+                                 parameters=_child_parameters(child), secrets=secrets, cwd=cwd,
+                                 python_bin=python_bin, max_seconds=max_seconds)
+            continue
         if template is None or "container" not in template:
             raise HarnessError(f"task {task['name']!r}: template {task['template']!r} is not a "
                                f"container template in this workflow")
@@ -114,6 +140,30 @@ def run_workflow(
         glob.update({f"tasks.{task['name']}.outputs.parameters.{k}": v
                      for k, v in run.parameters.items()})
     return runs
+
+
+def _child_workflow(template: dict[str, Any], task: dict[str, Any], glob: Mapping[str, str],
+                    workflow_templates: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    """The Workflow a resource template creates from a WorkflowTemplate, as the controller
+    would build it (the template's spec, the manifest's arguments)."""
+    where = f"task {task['name']!r}"
+    resource = template["resource"]
+    if resource.get("action") != "create":
+        raise HarnessError(f"{where}: only resource action 'create' is supported")
+    manifest = yaml.safe_load(_substitute(resource["manifest"], glob, f"{where} manifest"))
+    ref = manifest.get("spec", {}).get("workflowTemplateRef", {}).get("name")
+    if manifest.get("kind") != "Workflow" or ref not in workflow_templates:
+        raise HarnessError(f"{where}: the manifest is not a Workflow of a WorkflowTemplate in "
+                           f"this file (workflowTemplateRef {ref!r})")
+    spec = {**workflow_templates[ref]["spec"], "arguments": manifest["spec"]["arguments"]}
+    name = manifest["metadata"]["generateName"] + uuid.uuid4().hex[:5]
+    return {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
+            "metadata": {"name": name, "labels": manifest["metadata"].get("labels", {})},
+            "spec": spec}
+
+
+def _child_parameters(child: dict[str, Any]) -> dict[str, str]:
+    return {p["name"]: str(p["value"]) for p in child["spec"]["arguments"]["parameters"]}
 
 
 def _globals(doc: dict[str, Any], name: str, overrides: Mapping[str, str]) -> dict[str, str]:

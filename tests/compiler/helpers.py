@@ -24,6 +24,23 @@ def compile_doc(ir: PipelineIR, options: CompileOptions = BASE, **changes: Any) 
     return yaml.safe_load(compile_workflow(ir, options).yaml)
 
 
+def node_templates(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The templates that run nodes: all but the DAG and the run step."""
+    return [t for t in doc["spec"]["templates"]
+            if "container" in t and t["name"] != "headrace-run"]
+
+
+def task_of(doc: dict[str, Any], node_id: str) -> dict[str, Any]:
+    """The DAG task whose node instance is `node_id`."""
+    import json
+
+    for task in doc["spec"]["templates"][0]["dag"]["tasks"]:
+        for p in task.get("arguments", {}).get("parameters", []):
+            if p["name"] == "node" and json.loads(p["value"])["id"] == node_id:
+                return task
+    raise KeyError(node_id)
+
+
 def template(doc: dict[str, Any], node_id: str) -> dict[str, Any]:
     """The container template of the node whose KFP display name is `node_id`."""
     for t in doc["spec"]["templates"]:

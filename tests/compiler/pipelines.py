@@ -25,7 +25,7 @@ def make_text(lines: Output[Examples], rows: Parameter[int] = 20,
     lines.properties["rows"] = rows
 
 
-@component
+@component(beam=True)
 def beam_count(lines: Input[Examples], statistics: Output[ExampleStatistics],
                context: ExecutionContext) -> None:
     """Count words with Beam, on whichever runner the node's effective Beam args name."""
@@ -72,12 +72,12 @@ def word_count(root: str | None = None, metadata: str | None = None,
 
 
 # Stand-ins with the shapes of TFX's standard components, for compile-only tests and golden YAML.
-@component
+@component(beam=True)
 def CsvExampleGen(examples: Output[Examples], input_base: Parameter[str] = "") -> None:
     """Ingest CSV files."""
 
 
-@component
+@component(beam=True)
 def StatisticsGen(examples: Input[Examples], statistics: Output[ExampleStatistics]) -> None:
     """Compute statistics with TFDV."""
 
@@ -94,7 +94,7 @@ def Trainer(examples: Input[Examples], schema: Input[Schema], model: Output[Mode
     """Train a model."""
 
 
-@component
+@component(beam=True)
 def Evaluator(examples: Input[Examples], model: Input[Model],
               blessing: Output[ModelBlessing], threshold: Parameter[float] = 0.6) -> None:
     """Evaluate and bless a model with TFMA."""
@@ -129,7 +129,7 @@ def penguin(beam_args: tuple[str, ...] = ("--direct_num_workers=0",)) -> Pipelin
     )))
 
 
-@component
+@component(beam=True)
 def Transform(examples: Input[Examples], transformed_examples: Output[Examples]) -> None:
     """Transform examples with TFT."""
 

@@ -47,6 +47,31 @@ def test_flink_adds_the_portable_runner_flags_and_stages_to_the_pipeline_root():
     assert flags(template(doc, "Trainer")["container"], "beam-arg") == []
 
 
+def test_by_default_only_components_that_run_beam_get_runner_flags_and_sidecars():
+    """The IR says which components run Beam (`@component(beam=True)`, as the Beam-based
+    standard components declare): only their steps get the flags and a worker pool; the others
+    (SchemaGen, Trainer here) stay small. --beam-node still chooses nodes by hand."""
+    step = BeamOptions(runner="flink", job_endpoint="localhost:8099", worker_pool="step")
+    doc = compile_doc(penguin(), beam=step)
+    for node in ("CsvExampleGen", "StatisticsGen", "Evaluator"):
+        assert "--runner=PortableRunner" in flags(template(doc, node)["container"], "beam-arg") \
+            or node == "Evaluator"  # which sets its own runner (DirectRunner)
+        assert "sidecars" in template(doc, node) or node == "Evaluator"
+    for node in ("SchemaGen", "Trainer"):
+        assert flags(template(doc, node)["container"], "beam-arg") == []
+        assert "sidecars" not in template(doc, node)
+    ir = penguin()
+    assert [n.id for n in ir.nodes if n.beam] == ["CsvExampleGen", "StatisticsGen", "Evaluator"]
+
+
+def test_the_standard_components_declare_whether_they_run_beam():
+    from headrace.components import SchemaGen, StatisticsGen, Trainer, Transform
+
+    runs_beam = {c.spec.name: c.spec.beam for c in (StatisticsGen, Transform, SchemaGen, Trainer)}
+    assert runs_beam == {"StatisticsGen": True, "Transform": True, "SchemaGen": False,
+                         "Trainer": False}
+
+
 def test_a_node_may_override_the_runner_flag():
     doc = compile_doc(penguin(), beam=FLINK)
     args = flags(template(doc, "Evaluator")["container"], "beam-arg")

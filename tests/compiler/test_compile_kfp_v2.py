@@ -17,7 +17,9 @@ import yaml
 from headrace.compiler import BeamOptions, CompileOptions, SecretRef, compile_workflow
 from headrace.compiler.kfp_spec_check import check_kfp_text
 from headrace.compiler.kfp_v2 import KFP_METADATA_URL, compile_kfp
+from headrace.compiler.names import k8s_name
 from headrace.errors import DefinitionError
+from headrace.ir import ParameterIR, decode_graph, definition_json, instance_json, step_ir
 from tests.compiler.cases import FLINK_PVC_MYSQL, SPARK_STEP_GCS_GRPC
 from tests.compiler.helpers import BASE
 from tests.compiler.kfp_cases import KFP_CASES
@@ -43,14 +45,17 @@ def penguin_v2():
 def test_one_task_per_node_with_edges_as_dependent_tasks(penguin_v2):
     spec, _ = penguin_v2
     ir = penguin()
-    tasks = spec["root"]["dag"]["tasks"]
+    tasks = dict(spec["root"]["dag"]["tasks"])
+    run = tasks.pop("headrace-run")  # records the run graph; see the test below
+    assert "dependentTasks" not in run
     assert [t["taskInfo"]["name"] for t in tasks.values()] == [n.id for n in ir.nodes]
     by_node = {t["taskInfo"]["name"]: (k, t) for k, t in tasks.items()}
     for node in ir.nodes:
         _, task = by_node[node.id]
         assert task.get("dependentTasks", []) == [by_node[u][0] for u in node.upstream]
+        # The task carries its node instance, as the Argo DAG task does.
         assert task["inputs"]["parameters"]["headrace_node"] == {
-            "runtimeValue": {"constant": node.id}
+            "runtimeValue": {"constant": instance_json(node)}
         }
         # KFP's driver fills the run's uuid into a task input's constant, not into args
         assert task["inputs"]["parameters"]["headrace_run_id"] == {
@@ -92,11 +97,13 @@ def _executor(spec: dict, task: str) -> tuple[str, dict]:
 def test_each_executor_runs_the_entrypoint_with_the_argo_steps_args(penguin_v2):
     spec, _ = penguin_v2
     options = FLINK_PVC_MYSQL
-    argo = yaml.safe_load(compile_workflow(penguin(), options).yaml)
+    ir = penguin()
+    argo = yaml.safe_load(compile_workflow(ir, options).yaml)
     templates = {t["name"]: t for t in argo["spec"]["templates"]}
+    argo_tasks = {t["name"]: t for t in argo["spec"]["templates"][0]["dag"]["tasks"]}
     for task in ("csv-example-gen", "statistics-gen", "trainer", "evaluator"):
         _, container = _executor(spec, task)
-        step = templates[task]["container"]
+        step = templates[argo_tasks[task]["template"]]["container"]
         assert container["image"] == step["image"] and container["command"] == step["command"]
         # The same flags, with KFP's placeholders where Argo's are, and no KFP v1 UI file.
         expected = []
@@ -104,22 +111,58 @@ def test_each_executor_runs_the_entrypoint_with_the_argo_steps_args(penguin_v2):
             if arg.startswith("--ui-metadata"):
                 continue
             arg = arg.replace("{{workflow.name}}", "{{$.inputs.parameters['headrace_run_id']}}")
+            arg = arg.replace(
+                "{{inputs.parameters.node}}", "{{$.inputs.parameters['headrace_node']}}"
+            )
             for name in ("train-steps", "threshold"):
                 arg = arg.replace(
                     f"{{{{workflow.parameters.{name}}}}}", f"{{{{$.inputs.parameters['{name}']}}}}"
                 )
             expected.append(arg)
-        annotations = templates[task]["metadata"]["annotations"]
-        node = annotations["pipelines.kubeflow.org/task_display_name"]
-        expected = [
-            ("--node={{$.inputs.parameters['headrace_node']}}" if a == f"--node={node}" else a)
-            for a in expected
-        ]
         assert container["args"] == expected
-        plain = [e for e in step["env"] if "value" in e and e["name"] != "HEADRACE_IR"]
-        assert [e for e in container["env"] if e["name"] != "HEADRACE_IR"] == plain
-        (ir_env,) = [e for e in container["env"] if e["name"] == "HEADRACE_IR"]
-        assert json.loads(ir_env["value"]) == json.loads(penguin().to_json())
+        # Only the component definition, never the IR: no env carries it.
+        node = next(n for n in ir.nodes if k8s_name(n.id) == task)
+        assert f"--definition={definition_json(ir, node)}" in container["args"]
+        assert [e["name"] for e in container.get("env", [])] == [
+            e["name"] for e in step.get("env", []) if "value" in e
+        ]
+        assert "HEADRACE_IR" not in json.dumps(spec)
+
+
+def test_the_definition_and_the_tasks_instance_rebuild_the_node(penguin_v2):
+    spec, _ = penguin_v2
+    ir = penguin()
+    for node in ir.nodes:
+        task = spec["root"]["dag"]["tasks"][k8s_name(node.id)]
+        _, container = _executor(spec, k8s_name(node.id))
+        (definition,) = [a for a in container["args"] if a.startswith("--definition=")]
+        instance = task["inputs"]["parameters"]["headrace_node"]["runtimeValue"]["constant"]
+        (rebuilt,) = step_ir(definition.removeprefix("--definition="), instance).nodes
+        assert (rebuilt.id, rebuilt.component, rebuilt.upstream) == (
+            node.id, node.component, node.upstream
+        )
+        assert {p.name: p.value for p in rebuilt.parameters} == {
+            p.name: p.value for p in node.parameters
+        }
+
+
+def test_the_run_task_records_the_graph_once_per_run(penguin_v2):
+    spec, _ = penguin_v2
+    ir = penguin()
+    run = spec["root"]["dag"]["tasks"]["headrace-run"]
+    assert run["inputs"]["parameters"] == {
+        "headrace_run_id": {"runtimeValue": {"constant": "{{$.pipeline_job_uuid}}"}}
+    }
+    _, container = _executor(spec, "headrace-run")
+    assert container["args"][:3] == [
+        "--phase=run", "--graph-env=HEADRACE_GRAPH", "--pipeline=penguin_simple",
+    ]
+    (graph,) = [e["value"] for e in container["env"] if e["name"] == "HEADRACE_GRAPH"]
+    assert [(g["id"], g["upstream"]) for g in decode_graph(graph)] == [
+        (n.id, n.upstream) for n in ir.nodes
+    ]
+    # No node's executor carries the graph.
+    assert json.dumps(spec["deploymentSpec"]).count(graph) == 1
 
 
 def test_resources_and_gpus_in_both_field_sets(penguin_v2):
@@ -168,7 +211,7 @@ def test_secrets_volume_and_placement_are_in_the_platform_spec(penguin_v2):
     assert config["imagePullSecret"] == [{"secretName": "registry-credentials"}]
     assert config["imagePullPolicy"] == "IfNotPresent"
     assert config["activeDeadlineSeconds"] == 24 * 3600
-    assert all("valueFrom" not in e for e in trainer["env"])
+    assert all("valueFrom" not in e for e in trainer.get("env", []))
 
 
 def test_secret_env_goes_by_reference_and_never_its_value():
@@ -210,20 +253,23 @@ def test_a_str_runtime_parameter_reaches_the_entrypoint_verbatim():
     _, evaluator = _executor(spec, "evaluator")
     assert "--runtime-text=threshold={{$.inputs.parameters['threshold']}}" in evaluator["args"]
     assert _parser().parse_args(
-        ["--ir=x", "--node=n", "--run-id=r", "--runtime-text=threshold=5"]
+        ["--definition={}", "--instance={}", "--run-id=r", "--runtime-text=threshold=5"]
     ).runtime_text == ["threshold=5"]
     assert _runtime_text("threshold=5") == ("threshold", "5")
 
 
-def test_identical_executors_are_shared_so_the_ir_is_written_once_per_configuration():
+def test_executors_are_shared_per_configuration_and_tasks_carry_their_instance():
     ir = fan_out(150)
     text = compile_kfp(ir, BASE).yaml
     spec, _ = _docs(text)
-    assert len(spec["root"]["dag"]["tasks"]) == 150
-    # Two configurations (every 10th node has a GPU), whichever component: the executor runs
-    # the entrypoint, and the node id comes from the task.
-    assert len(spec["deploymentSpec"]["executors"]) == 2
-    assert text.count('"name":"fan-out-150"') == 2
+    assert len(spec["root"]["dag"]["tasks"]) == 151  # and the run task
+    # The source, and the fan-out's step with and without a GPU (every 10th node): one
+    # executor each, whatever the node; and the run task's.
+    assert len(spec["deploymentSpec"]["executors"]) == 4
+    # The pipeline's name is in each definition (and the run task's args) only.
+    assert text.count('\\"pipeline\\":\\"fan-out-150\\"') + text.count(
+        '"pipeline":"fan-out-150"'
+    ) == 3
 
 
 def test_the_same_input_compiles_to_the_same_bytes():
@@ -389,7 +435,7 @@ def test_the_executors_run_the_pipeline_on_this_machine(tmp_path, mysql_url):
         secrets={secret.name: {secret.key: os.environ["HEADRACE_MYSQL_PASSWORD"]}},
         cwd=REPO,
     )
-    assert [r.node for r in runs] == ["make_text", "beam_count", "fit"]
+    assert [r.node for r in runs] == ["run graph", "make_text", "beam_count", "fit"]
     shown = subprocess.run(
         [
             sys.executable,
@@ -417,13 +463,25 @@ def test_the_executors_run_the_pipeline_on_this_machine(tmp_path, mysql_url):
     assert count["outputs"]["statistics"][0]["properties"]["words"] == 36  # 12 rows of 3 words
 
 
-def test_an_ir_too_big_for_one_env_value_is_refused_with_its_largest_nodes():
-    # Every executor's env carries the whole IR (as every Argo step's does), and Linux refuses
-    # one env value over 128 KiB: a 1,000-node fan-out's IR is about 700 KiB.
+def test_a_1000_node_fan_out_compiles_with_the_limit_check_and_flat_payloads():
+    # Each executor carries its component definition, each task its node instance: what one
+    # pod is handed does not grow with the pipeline. KFP's Argo Workflow holds every task's
+    # JSON twice (the root component and the task's driver), so with a retry policy on every
+    # task 1,000 tasks pass its 1 MiB; without retries they fit.
     from headrace.compiler import WorkflowTooLarge
 
-    with pytest.raises(WorkflowTooLarge, match=r"HEADRACE_IR \(one env value\): .* > 128\.0 KiB"):
-        compile_kfp(fan_out(1000), BASE)
+    options = BASE.override(retry_limit=0)
+    small, large = compile_kfp(fan_out(100), options), compile_kfp(fan_out(1000), options)
+    sizes = [
+        {m.what.split(" (")[0]: m.size for m in c.measures} for c in (small, large)
+    ]
+    payload = "largest per-task payload"
+    assert sizes[1][payload] <= sizes[0][payload] * 1.05
+    assert all(not m.exceeded for m in large.measures)
+    assert len(large.pipeline_spec["deploymentSpec"]["executors"]) == 4
+    with pytest.raises(WorkflowTooLarge, match=r"the Argo Workflow KFP makes of it .* > "
+                       r"1\.00 MiB(.|\n)*JSON of 1001 tasks, twice"):
+        compile_kfp(fan_out(1000), BASE.override(retry_limit=3))
 
 
 GOLDEN_KFP = ("penguin-flink-pvc-mysql", "word-count-direct")
@@ -477,26 +535,24 @@ def test_submitting_a_v2_spec_to_argo_says_to_upload_it(tmp_path):
         submit(path, api_client=object())
 
 
-def test_many_distinct_executors_carrying_the_ir_are_refused_before_kfp_would_fail():
-    # KFP's Argo Workflow holds every distinct executor, each with the IR: 100 nodes of one
-    # component but 100 configurations would not fit Argo's 1 MiB.
+def test_a_node_instance_too_big_for_one_pod_is_refused_naming_its_task():
+    # KFP's driver hands a task's JSON (its node instance) to one pod as an argument, which
+    # Linux refuses over 128 KiB: an inlined 200 KB parameter is named as the cause.
     from headrace.compiler import WorkflowTooLarge
 
-    ir = chain(100)
+    ir = chain(10)
+    big = ParameterIR(name="config", value="x" * 200_000)
     ir = dataclasses.replace(
         ir,
         nodes=tuple(
-            dataclasses.replace(n, resources=dataclasses.replace(n.resources, cpu=f"{100 + i}m"))
-            for i, n in enumerate(ir.nodes)
+            dataclasses.replace(n, parameters=(*n.parameters, big)) if n.id == "n0003" else n
+            for n in ir.nodes
         ),
     )
-    with pytest.raises(
-        WorkflowTooLarge,
-        match=r"the Argo Workflow KFP makes of it .* > "
-        r"1\.00 MiB(.|\n)*executor exec-n00",
-    ):
+    with pytest.raises(WorkflowTooLarge, match=r"largest per-task payload .* > 128\.0 KiB"
+                       r"(.|\n)*task n0003"):
         compile_kfp(ir, BASE)
-    compiled = compile_kfp(chain(100), BASE)  # two configurations: fits
+    compiled = compile_kfp(chain(100), BASE)
     (workflow,) = [m for m in compiled.measures if m.what.startswith("the Argo Workflow KFP")]
     assert 0 < workflow.size < workflow.limit
 

@@ -8,7 +8,7 @@ from headrace import Pipeline
 from headrace.compiler import CompileOptions, SecretRef, cluster
 from headrace.errors import DefinitionError
 from headrace.ir import build
-from tests.compiler.helpers import BASE, compile_doc, env_of, flags, template
+from tests.compiler.helpers import BASE, compile_doc, env_of, flags, node_templates, template
 from tests.compiler.pipelines import CsvExampleGen, StatisticsGen, penguin
 
 
@@ -84,7 +84,7 @@ def test_the_pipeline_root_pvc_is_mounted_in_every_step_at_the_root_path():
     doc = compile_doc(penguin())
     assert doc["spec"]["volumes"] == [
         {"name": "pipeline-root", "persistentVolumeClaim": {"claimName": "headrace-root"}}]
-    for t in doc["spec"]["templates"][1:]:
+    for t in node_templates(doc):
         assert t["container"]["volumeMounts"] == [
             {"name": "pipeline-root", "mountPath": "/mnt/pipelines"}]
         assert flags(t["container"], "root") == ["/mnt/pipelines"]

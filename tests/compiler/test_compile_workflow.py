@@ -1,5 +1,6 @@
-"""The Workflow as a whole: Argo structure, the IR once, retries, timeouts, KFP conventions,
-runtime parameters, and byte-identical output."""
+"""The Workflow as a whole: Argo structure, each step carrying its own node (and nothing of the
+compiling machine), the run step, retries, timeouts, KFP conventions, runtime parameters, and
+byte-identical output."""
 
 from __future__ import annotations
 
@@ -12,9 +13,16 @@ import sys
 import pytest
 
 from headrace.compiler import BeamOptions, compile_pipeline, compile_workflow
-from headrace.ir import PipelineIR
-from tests.compiler.helpers import BASE, compile_doc, env_of, flags, template
-from tests.compiler.pipelines import REPO, penguin
+from tests.compiler.helpers import (
+    BASE,
+    compile_doc,
+    env_of,
+    flags,
+    node_templates,
+    task_of,
+    template,
+)
+from tests.compiler.pipelines import REPO, fan_out, penguin
 
 NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 PARAMETER_NAME = re.compile(r"^[-a-zA-Z0-9_]+$")
@@ -31,34 +39,78 @@ def test_it_is_a_workflow_with_a_generated_name_and_a_dag_entrypoint(doc):
     templates = doc["spec"]["templates"]
     assert templates[0]["name"] == doc["spec"]["entrypoint"] and "dag" in templates[0]
     assert [t["container"]["command"] for t in templates[1:]] == \
-        [["python", "-m", "headrace.entrypoint"]] * 5
+        [["python", "-m", "headrace.entrypoint"]] * 6  # the run step and the five nodes
     for task in templates[0]["dag"]["tasks"]:
         assert "depends" not in task  # the KFP UI draws edges only from `dependencies`
 
 
-def test_one_container_template_per_node_with_valid_unique_names(doc):
+def test_a_template_of_its_own_per_distinct_node_with_valid_unique_names(doc):
     ir = penguin()
     tasks = doc["spec"]["templates"][0]["dag"]["tasks"]
     names = [t["name"] for t in doc["spec"]["templates"]]
-    assert len(names) == len(set(names)) == len(ir.nodes) + 1
+    # The DAG, the run step, and one per node: the penguin's five nodes all differ.
+    assert len(names) == len(set(names)) == len(ir.nodes) + 2
     assert all(NAME.match(n) and len(n) <= 63 for n in names)
     assert [t["template"] for t in tasks] == names[1:]
-    for node, t in zip(ir.nodes, doc["spec"]["templates"][1:], strict=True):
-        assert flags(t["container"], "node") == [node.id]
-        assert flags(t["container"], "run-id") == ["{{workflow.name}}"]
+    for node, t in zip(ir.nodes, tasks[1:], strict=True):
+        (argument,) = t["arguments"]["parameters"]
+        assert argument["name"] == "node" and json.loads(argument["value"])["id"] == node.id
+        container = template(doc, node.id)["container"]
+        assert flags(container, "instance") == ["{{inputs.parameters.node}}"]
+        assert flags(container, "run-id") == ["{{workflow.name}}"]
 
 
-def test_the_ir_travels_once_as_an_annotation_that_each_step_references(doc):
+def test_nodes_of_one_configuration_share_one_template_and_tasks_carry_the_node():
+    ir = fan_out(30, gpu_every=1000)  # a source and 29 identical StatisticsGen nodes
+    doc = compile_doc(ir)
+    dag, _run, *templates = doc["spec"]["templates"]
+    assert [t["name"] for t in templates] == ["n0000", "statistics-gen"]
+    tasks = {t["name"]: t for t in dag["dag"]["tasks"]}
+    assert [t["template"] for t in list(tasks.values())[2:]] == ["statistics-gen"] * 29
+    # The KFP UI: edges from `dependencies`, each node shown by its task name (the node id as
+    # a Kubernetes name); a shared template names no single node.
+    assert tasks["n0007"]["dependencies"] == ["n0000"]
+    assert "annotations" not in templates[1]["metadata"]
+    instance = json.loads(tasks["n0007"]["arguments"]["parameters"][0]["value"])
+    assert instance == {"id": "n0007", "inputs": {"examples": ["n0000", "examples"]}}
+    # Nodes that differ (here: a GPU) get a template of their own configuration.
+    mixed = compile_doc(fan_out(30, gpu_every=10))
+    assert len(node_templates(mixed)) == 3
+    assert {task_of(mixed, "n0010")["template"], task_of(mixed, "n0011")["template"]} == {
+        "statistics-gen", "statistics-gen-2"}
+
+
+def test_the_workflow_carries_nothing_of_the_compiling_machine(tmp_path):
+    import dataclasses
+
+    local = dataclasses.replace(penguin(), root=str(tmp_path / "my-checkout" / "root"),
+                                metadata=f"sqlite:///{tmp_path}/my-checkout/mlmd.sqlite")
+    text = compile_pipeline(local, BASE)
+    assert str(tmp_path) not in text and "my-checkout" not in text
+    assert "defined_at" not in text and "tests/compiler/pipelines.py" not in text
+    assert "headrace.dev/ir" + ":" not in text  # the IR (with its paths) is not in the YAML
+    doc = compile_doc(local)
+    assert {tuple(flags(t["container"], "root")) for t in node_templates(doc)} == {
+        ("/mnt/pipelines",)}
+
+
+def test_the_run_step_records_the_graph_from_the_compressed_annotation(doc):
+    from headrace.ir import decode_graph
+
     ir = penguin()
-    text = compile_pipeline(ir, BASE)
-    annotation = doc["metadata"]["annotations"]["headrace.dev/ir"]
-    assert PipelineIR.from_json(annotation) == ir
-    assert doc["metadata"]["annotations"]["headrace.dev/ir-fingerprint"] == ir.fingerprint()
-    assert text.count('"code_hash"') == len(ir.nodes)  # the IR's text appears exactly once
-    for t in doc["spec"]["templates"][1:]:
-        c = t["container"]
-        assert env_of(c)["HEADRACE_IR"] == "{{workflow.annotations.headrace.dev/ir}}"
-        assert flags(c, "ir-env") == ["HEADRACE_IR"]
+    graph = decode_graph(doc["metadata"]["annotations"]["headrace.dev/graph"])
+    assert graph == [{"id": n.id, "component": n.component, "upstream": n.upstream,
+                      "kind": n.kind} for n in ir.nodes]
+    run = doc["spec"]["templates"][1]
+    assert run["name"] == "headrace-run"
+    assert env_of(run["container"])["HEADRACE_GRAPH"] == \
+        "{{workflow.annotations.headrace.dev/graph}}"
+    assert flags(run["container"], "phase") == ["run"]
+    # No node step records it (nor waits for the run step), and none receives the graph.
+    tasks = doc["spec"]["templates"][0]["dag"]["tasks"]
+    assert all("headrace-run" not in t.get("dependencies", []) for t in tasks)
+    for t in node_templates(doc):
+        assert "headrace.dev/graph" not in json.dumps(t)
 
 
 def test_retries_only_for_exit_codes_that_mean_infrastructure_trouble(doc):
@@ -76,7 +128,7 @@ def test_retries_only_for_exit_codes_that_mean_infrastructure_trouble(doc):
 def test_timeouts_and_pod_gc(doc):
     assert doc["spec"]["activeDeadlineSeconds"] == 3 * 24 * 3600
     assert doc["spec"]["podGC"] == {"strategy": "OnWorkflowSuccess"}
-    assert all(t["activeDeadlineSeconds"] == "86400" for t in doc["spec"]["templates"][1:])
+    assert all(t["activeDeadlineSeconds"] == "86400" for t in node_templates(doc))
     lean = compile_doc(penguin(), step_timeout_seconds=None, workflow_timeout_seconds=None,
                        pod_gc=None)
     assert "activeDeadlineSeconds" not in lean["spec"] and "podGC" not in lean["spec"]
@@ -96,9 +148,11 @@ def test_kubeflow_conventions(doc):
         "inputs": [{"name": "threshold", "type": "Float", "default": "0.7"},
                    {"name": "train-steps", "type": "Integer", "default": "200"}],
     }
-    for t in doc["spec"]["templates"][1:]:
+    for t in node_templates(doc):
         display = t["metadata"]["annotations"]["pipelines.kubeflow.org/task_display_name"]
-        assert flags(t["container"], "node") == [display]
+        task = next(task for task in doc["spec"]["templates"][0]["dag"]["tasks"]
+                    if task["template"] == t["name"])
+        assert json.loads(task["arguments"]["parameters"][0]["value"])["id"] == display
         (artifact,) = t["outputs"]["artifacts"]
         assert artifact["name"] == "mlpipeline-ui-metadata"
         assert flags(t["container"], "ui-metadata") == [artifact["path"]]
@@ -174,4 +228,6 @@ def test_step_arguments_parse_with_the_entrypoints_own_parser(doc):
                                reason="the container entrypoint is not written yet")
     for t in doc["spec"]["templates"][1:]:
         args = main._parser().parse_args(t["container"]["args"])
-        assert args.ir_env == "HEADRACE_IR" and args.run_id == "{{workflow.name}}"
+        assert args.run_id == "{{workflow.name}}"
+        assert (args.phase, args.graph_env) == ("run", "HEADRACE_GRAPH") or (
+            args.instance == "{{inputs.parameters.node}}" and json.loads(args.definition))

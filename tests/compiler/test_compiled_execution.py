@@ -77,15 +77,16 @@ def test_the_compiled_workflow_runs_with_beam_on_the_portable_runner(tmp_path, m
     runs = run_workflow(text, workflow_name="word-count-x7k2p", parameters={"rows": "12"},
                         secrets=_secrets(), cwd=REPO)
 
-    assert [r.task for r in runs] == ["make-text", "beam-count", "fit"]
+    assert [r.task for r in runs] == ["headrace-run", "make-text", "beam-count", "fit"]
     assert all(len(r.attempts) == 1 for r in runs)
+    assert "graph of 3 nodes recorded" in runs[0].attempts[0].stdout
     shown = subprocess.run(
         [sys.executable, "-m", "headrace", "runs", "show", "word-count-x7k2p",
          "--metadata", mysql_url, "--json"],
         capture_output=True, text=True, cwd=REPO, check=True)
     run = json.loads(shown.stdout)
     summaries = {e["node_id"]: e["summary_uri"] for e in run["executions"]}
-    for r in runs:  # each step wrote the KFP UI metadata its output artifact declares:
+    for r in runs[1:]:  # each node's step wrote the KFP UI metadata its artifact declares:
         markdown, web_app = r.ui_metadata["outputs"]
         assert markdown["type"] == "markdown" and f"## {r.node}" in markdown["source"]
         # ... and the node's HTML summary, the same page the launcher wrote beside its outputs
@@ -119,4 +120,4 @@ def test_an_unreachable_store_is_retried_as_infrastructure_trouble(tmp_path, mys
     options = _options(tmp_path, forbidden, BeamOptions()).override(retry_limit=1)
     with pytest.raises(TaskFailed, match=r"exit code 20 after 2 attempt\(s\) \(retryable") as e:
         run_workflow(compile_pipeline(word_count(), options), secrets=_secrets(), cwd=REPO)
-    assert e.value.task == "make-text"
+    assert e.value.task == "headrace-run"  # the first task, which records the run graph

@@ -151,7 +151,8 @@ def _compiled(**changes: Any) -> dict[str, Any]:
 
 
 def _steps(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    return [t for t in doc["spec"]["templates"] if "container" in t]
+    """The node steps (not the run step, which only writes the run graph to MLMD)."""
+    return [t for t in doc["spec"]["templates"] if "container" in t and t["name"] != "headrace-run"]
 
 
 def _flag(c: dict[str, Any], name: str) -> str:
@@ -177,6 +178,9 @@ def test_a_default_compile_targets_the_base_manifests():
     # What Argo's emissary executor needs (Argo docs, "Workflow RBAC").
     assert {("argoproj.io", "workflowtaskresults", "create"),
             ("argoproj.io", "workflowtaskresults", "patch")} <= rules
+    # What a split pipeline's parent needs to create its children and wait for them.
+    assert {("argoproj.io", "workflows", v) for v in ("create", "get", "watch", "patch")} | {
+        ("argoproj.io", "workflowtemplates", "get")} <= rules
 
     claim = doc["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"]
     assert find(base, "PersistentVolumeClaim", claim)["spec"]["accessModes"] == ["ReadWriteMany"]

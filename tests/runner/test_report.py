@@ -253,20 +253,31 @@ def test_chromium_renders_the_page_its_scripts_and_its_frames(runs, tmp_path, ch
 
 
 def test_compiled_steps_record_the_graph_so_nodes_that_never_ran_are_drawn(runs, tmp_path):
-    """Each container step (the entrypoint, as a compiled workflow runs it) records the run's
-    graph: a step that failed leaves its downstream nodes drawn as not run."""
+    """A compiled workflow's run step records the run's graph once (from the compressed graph
+    annotation); the node steps, which carry only their own node, do not: a step that failed
+    leaves its downstream nodes drawn as not run."""
     from headrace.entrypoint.main import main as step
+    from headrace.ir import definition_json, encode_graph, instance_json
 
     ir = build(report_pipeline.make_pipeline(learning_rate=0.7))
-    ir_file = tmp_path / "ir.json"
-    ir_file.write_text(ir.to_json())
     flag = tmp_path / "fail-train"
     flag.touch()
-    common = [f"--ir={ir_file}", "--run-id=wf-1", f"--metadata={runs.url}", f"--root={runs.root}"]
+    common = ["--run-id=wf-1", f"--metadata={runs.url}"]
+
+    def node_step(node_id):
+        node = ir.node(node_id)
+        return step([f"--definition={definition_json(ir, node)}",
+                     f"--instance={instance_json(node)}", f"--root={runs.root}", *common])
+
     with pytest.MonkeyPatch.context() as env:
         env.setenv("HEADRACE_DEMO_FAIL", str(flag))
-        codes = {n: step([*common, f"--node={n}"]) for n in ("produce", "count_a", "count_b")}
-        codes["train"] = step([*common, "--node=train"])
+        env.setenv("HEADRACE_GRAPH", encode_graph(ir))
+        codes = {n: node_step(n) for n in ("produce", "count_a", "count_b")}
+        codes["train"] = node_step("train")
+        assert open_store(runs.url).get_run("wf-1").graph == ()  # nodes do not record it
+        codes["run"] = step(["--phase=run", "--graph-env=HEADRACE_GRAPH",
+                             f"--pipeline={ir.name}", *common])
+    assert codes.pop("run") == 0
     assert codes == {"produce": 0, "count_a": 0, "count_b": 0, "train": exit_codes.USER_ERROR}
     page = parse(report_html(open_store(runs.url), "wf-1"))
     assert not page.find_all(id="graph-source")  # recorded, not rebuilt from lineage

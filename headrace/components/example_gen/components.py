@@ -140,7 +140,7 @@ def FileBasedExampleGen(
 # -- the components ---------------------------------------------------------------------------
 
 
-@component(name="CsvExampleGen", file_parameters=("input_base",))
+@component(name="CsvExampleGen", file_parameters=("input_base",), beam=True)
 def _csv_example_gen(
     examples: Output[Examples],
     input_base: Parameter[str],
@@ -161,7 +161,7 @@ def _csv_example_gen(
     _run(csv_to_examples, examples, locals(), context, csv_format=fmt)
 
 
-@component(name="ImportExampleGen", file_parameters=("input_base",))
+@component(name="ImportExampleGen", file_parameters=("input_base",), beam=True)
 def _import_example_gen(
     examples: Output[Examples],
     input_base: Parameter[str],
@@ -180,7 +180,7 @@ def _import_example_gen(
     _run(import_examples, examples, locals(), context, compression=Compression(compression))
 
 
-@component(name="ParquetExampleGen", file_parameters=("input_base",))
+@component(name="ParquetExampleGen", file_parameters=("input_base",), beam=True)
 def _parquet_example_gen(
     examples: Output[Examples],
     input_base: Parameter[str],
@@ -198,7 +198,7 @@ def _parquet_example_gen(
     _run(parquet_to_examples, examples, locals(), context)
 
 
-@component(name="FileBasedExampleGen", file_parameters=("input_base", "module_file"))
+@component(name="FileBasedExampleGen", file_parameters=("input_base", "module_file"), beam=True)
 def _file_based_example_gen(
     examples: Output[Examples],
     input_base: Parameter[str],
