@@ -57,7 +57,7 @@ def upload(
             f"parent Workflow: Kubeflow Pipelines uploads one document, and its UI could not "
             f"draw the parts. Run it on Argo with `headrace submit {path}`, or create the parts "
             f"first (`kubectl create` of the WorkflowTemplates in the file) and upload the "
-            f"parent Workflow alone; or compile it with --format kfp."
+            f"parent Workflow alone."
         )
     name = name or package.name
     description = description or package.description
