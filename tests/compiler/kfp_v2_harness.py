@@ -1,7 +1,8 @@
 """Runs a KFP v2 pipeline spec on this machine the way KFP's launcher runs its executors: each
 task's container command and args with the launcher's placeholders filled in (input
-parameters, the run's uuid), its env plus the Secrets the platform spec names, in dependency
-order, each a process. No KFP code: what KFP itself accepts is the Go conformance tool's job."""
+parameters, the run's uuid, and so each task's node instance), its env plus the Secrets the
+platform spec names, in dependency order, each a process; the `headrace-run` task (the run
+graph) among them. No KFP code: what KFP itself accepts is the Go conformance tool's job."""
 
 from __future__ import annotations
 
@@ -83,6 +84,10 @@ def run_spec(
                 return _INPUT.sub(lambda m: _text(inputs[m.group(1)]), arg)
 
             argv = [fill(a) for a in [*container["command"], *container.get("args", [])]]
+            # A step carries its own node only: a definition and its task's instance, no IR.
+            assert not any(e["name"] == "HEADRACE_IR" for e in container.get("env", [])), name
+            if name != "headrace-run":
+                assert any(a.startswith("--instance={") for a in argv), (name, argv)
             # KFP's launcher substitutes only input placeholders in a command line
             left = [a for a in argv if "{{" in a]
             assert not left, f"task {name}: placeholders the launcher would not fill: {left}"
