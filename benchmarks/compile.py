@@ -3,6 +3,7 @@ node with CPU/memory requests and every tenth with a GPU, compiled with the limi
 default), so a pipeline too large for one Workflow object is split into a parent and parts.
 
     .venv/bin/python benchmarks/compile.py [--repeat 3] [--hera-python /tmp/hera-venv/bin/python]
+    .venv/bin/python benchmarks/compile.py --format kfp [--sizes 100,1000,10000]
 
 Prints per pipeline: seconds to build the IR and to compile (wall and CPU: these machines are
 shared, and wall time grows with the load), YAML bytes per node, how many Workflow objects it
@@ -12,6 +13,11 @@ and the workflow's annotations. Hera is measured in the same run when a Python w
 installed is given (`uv venv /tmp/hera-venv && uv pip install --python /tmp/hera-venv/bin/python
 hera[yaml]`): the same shapes written the way a Hera user would (one container template per
 component, one DAG task per node with its arguments); without one, Hera is skipped with a note.
+
+With --format kfp the same pipelines are compiled to KFP v2 pipeline specs (limit check on) and
+it prints, per pipeline: compile time, YAML bytes per node, the number of executors, the largest
+per-task payload (a task's JSON, component and executor: what KFP's driver hands one pod), the
+run task's payload (the run graph) and the Argo Workflow KFP makes of it (with its status).
 
 Targets (issue 13): 10,000 nodes compile in under 5 s; at most 400 B of YAML per node (aim 300);
 the per-step payload flat from 100 to 10,000 nodes; no object over Kubernetes' limits.
@@ -31,7 +37,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from headrace import Input, Output, Parameter, Pipeline, component
-from headrace.compiler import CompileOptions, compile_workflow
+from headrace.compiler import CompileOptions, WorkflowTooLarge, compile_workflow
+from headrace.compiler.kfp_v2 import compile_kfp
 from headrace.compiler.limits import pod_payloads
 from headrace.ir import PipelineIR, build
 from headrace.types import Examples
@@ -163,14 +170,75 @@ def _hera(python: str | None, cases: list[tuple[str, int]]) -> list[dict] | str:
     return [{**row, "version": probe.stdout.strip()} for row in json.loads(done.stdout)]
 
 
+def _kfp(ir: PipelineIR, repeat: int, options: CompileOptions) -> dict:
+    walls, cpus, compiled = [], [], None
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            compiled = compile_kfp(ir, options)
+        except WorkflowTooLarge:
+            # Refused with the check on (as users get it); measured again without it.
+            unchecked = compile_kfp(ir, options.override(enforce_limits=False))
+            over = [m.what.split(" (")[0] for m in unchecked.measures if m.exceeded]
+            sizes = {m.what.split(" (")[0]: m.size for m in unchecked.measures}
+            return {"refused": f"REFUSED, over {'; '.join(over)}: KFP workflow "
+                               f"{sizes['the Argo Workflow KFP makes of it']:,} B, "
+                               f"task payload {sizes['largest per-task payload']:,} B"}
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    assert compiled is not None
+    sizes = {m.what.split(" (")[0]: m.size for m in compiled.measures}
+    return {
+        "wall": statistics.median(walls), "cpu": statistics.median(cpus),
+        "bytes": len(compiled.yaml.encode()),
+        "executors": len(compiled.pipeline_spec["deploymentSpec"]["executors"]),
+        "task_payload": sizes["largest per-task payload"],
+        "run_payload": sizes["the run task's payload"],
+        "workflow": sizes["the Argo Workflow KFP makes of it"],
+    }
+
+
+def kfp_main(sizes: list[int], repeat: int, retry_limit: int | None) -> int:
+    options = OPTIONS if retry_limit is None else OPTIONS.override(retry_limit=retry_limit)
+    print(f"KFP v2, retry limit {options.retry_limit}, limit check on")
+    print(f"{'shape':<8} {'nodes':>6} {'compile':>8} {'(cpu)':>7} {'B/node':>7} {'executors':>9} "
+          f"{'task payload':>12} {'run payload':>11} {'KFP workflow':>12}")
+    rows = {}
+    for shape, make in (("chain", chain), ("fan-out", fan_out)):
+        for n in sizes:
+            r = rows[shape, n] = _kfp(build(make(n)), repeat, options)
+            if "refused" in r:
+                print(f"{shape:<8} {n:>6}  {r['refused']}")
+                continue
+            print(f"{shape:<8} {n:>6} {r['wall']:>7.2f}s {r['cpu']:>6.2f}s "
+                  f"{r['bytes'] / n:>7.0f} {r['executors']:>9} {r['task_payload']:>12,} "
+                  f"{r['run_payload']:>11,} {r['workflow']:>12,}")
+    ok = [r for r in rows.values() if "refused" not in r]
+    payloads = [r["task_payload"] for r in ok]
+    flat = bool(payloads) and max(payloads) < 1.1 * min(payloads)
+    fan_1000 = rows.get(("fan-out", 1000))
+    fits = fan_1000 is not None and "refused" not in fan_1000
+    print(f"\ntask payload flat ({min(payloads, default=0):,}..{max(payloads, default=0):,} B): "
+          f"{'OK' if flat else 'MISSED'}")
+    if fan_1000 is not None:
+        print(f"1,000-node fan-out compiles with the limit check on: {'OK' if fits else 'MISSED'}")
+    return 0 if flat and (fan_1000 is None or fits) else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per size (median shown)")
+    parser.add_argument("--format", choices=("argo", "kfp"), default="argo",
+                        help="an Argo Workflow, or a KFP v2 pipeline spec")
+    parser.add_argument("--retry-limit", type=int, help="--format kfp: retries per task "
+                        "(default: CompileOptions')")
     parser.add_argument("--hera-python", default=os.environ.get("HERA_PYTHON"),
                         help="a Python with hera installed, to measure it in the same run")
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    if args.format == "kfp":
+        return kfp_main(sizes, args.repeat, args.retry_limit)
     print(f"{'shape':<8} {'nodes':>6} {'IR':>7} {'compile':>8} {'(cpu)':>7} {'B/node':>7} "
           f"{'objects':>7} {'node payload':>12} {'run payload':>11} {'largest object':>14} "
           f"{'annotations':>11}")

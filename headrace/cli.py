@@ -498,7 +498,10 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
 @main.command("compile")
 @click.argument("pipeline_file", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
-              help="Where to write the Argo Workflow YAML ('-' for standard output).")
+              help="Where to write the YAML ('-' for standard output).")
+@click.option("--format", "output_format", type=click.Choice(["argo", "kfp"]), default="argo",
+              show_default=True, help="argo: one Argo Workflow (KFP takes it as a v1 pipeline); "
+              "kfp: a Kubeflow Pipelines v2 pipeline spec (for KFP servers that block v1).")
 @click.option("--image", help="Container image of the steps (default: the one `headrace image "
               "build` makes from this installation; `headrace image name` prints it).")
 @click.option("--gpu-image", help="Image of the steps that ask for GPUs (default: --image if "
@@ -551,11 +554,14 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
                    "split it).")
 @click.option("--nodes-per-workflow", type=click.IntRange(1), metavar="N",
               help="Split into a parent Workflow and child workflows of at most N nodes each "
-                   "(default: only when one Workflow object would exceed its 1 MiB).")
+                   "(default: only when one Workflow object would exceed its 1 MiB; Argo "
+                   "format only).")
 @click.option("--check", "check_after", is_flag=True,
               help="Then run Argo's and KFP's own validation on it, as `headrace check` does.")
-def compile_command(pipeline_file: str, output: str, check_after: bool, **flags: Any) -> None:
-    """Compile PIPELINE_FILE to one Argo Workflow YAML (a container step per component).
+def compile_command(pipeline_file: str, output: str, output_format: str, check_after: bool,
+                    **flags: Any) -> None:
+    """Compile PIPELINE_FILE to one Argo Workflow YAML (a container step per component), or
+    with --format kfp to a Kubeflow Pipelines v2 pipeline spec (a task per component).
 
     Options come from the file's `compile_options = CompileOptions(...)`, if any, and then
     these flags. A pipeline too large for one Workflow object is written as its parts'
@@ -581,7 +587,12 @@ def compile_command(pipeline_file: str, output: str, check_after: bool, **flags:
         flags["ui_metadata"] = False if flags.pop("no_ui_metadata") else None
         flags["enforce_limits"] = False if flags.pop("no_limit_check") else None
         options = _default_images(options.override(**flags), ir)
-        compiled = compile_workflow(ir, options)
+        if output_format == "kfp":
+            from headrace.compiler.kfp_v2 import compile_kfp
+
+            compiled: Any = compile_kfp(ir, options)
+        else:
+            compiled = compile_workflow(ir, options)
     except HeadraceError as exc:
         _fail(str(exc))
     for warning in compiled.warnings:
@@ -592,9 +603,10 @@ def compile_command(pipeline_file: str, output: str, check_after: bool, **flags:
     with open(output, "w") as f:
         f.write(compiled.yaml)
     size = len(compiled.yaml.encode())
+    what = "tasks (KFP v2 pipeline spec)" if output_format == "kfp" else "steps"
     split = (f" as a parent Workflow and {compiled.parts} parts (WorkflowTemplates; "
-             f"`headrace submit {output}` creates them)" if compiled.parts else "")
-    err.print(f"Wrote {output}: {len(ir.nodes)} steps{split}, {size / 1024:.1f} KiB.")
+             f"`headrace submit {output}` creates them)" if getattr(compiled, "parts", 0) else "")
+    err.print(f"Wrote {output}: {len(ir.nodes)} {what}{split}, {size / 1024:.1f} KiB.")
     # With --check, a missing tool does not fail the compile (the YAML is written and passed our
     # own checks); it is said plainly. A rejection does: the file would fail on the cluster.
     if check_after and _conformance(output, {}, err) == "rejected":
@@ -661,22 +673,38 @@ def _default_images(options: Any, ir: Any) -> Any:
 @click.argument("workflow_file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--host", required=True, envvar="KFP_HOST",
               help="Kubeflow Pipelines API, e.g. http://localhost:8080 (or $KFP_HOST).")
-@click.option("--name", help="Pipeline name (default: the workflow's pipeline name).")
+@click.option("--name", help="Pipeline name (default: the file's pipeline name).")
 @click.option("--version", help="Upload as this version of the pipeline.")
 @click.option("--description", help="Pipeline description (default: the pipeline's).")
 @click.option("--namespace", help="KFP namespace (multi-user installations).")
+@click.option("--run", "start_run", is_flag=True,
+              help="Start a run of what was uploaded (v2 spec: through the v2beta1 API; Argo "
+              "Workflow: through v1beta1, the only one that passes its parameters).")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A run parameter (repeatable): text for str parameters, JSON for the rest.")
+@click.option("--run-name", help="The run's name (default: the pipeline's and version's).")
+@click.option("--experiment", help="Run in this KFP experiment (created if missing).")
+@click.option("--service-account", help="Kubernetes service account of the run's pods.")
 def upload(workflow_file: str, host: str, name: str | None, version: str | None,
-           description: str | None, namespace: str | None) -> None:
-    """Upload a compiled WORKFLOW_FILE to the Kubeflow Pipelines UI."""
+           description: str | None, namespace: str | None, start_run: bool,
+           params: tuple[str, ...], run_name: str | None, experiment: str | None,
+           service_account: str | None) -> None:
+    """Upload a compiled WORKFLOW_FILE (an Argo Workflow or a KFP v2 pipeline spec, told apart
+    by content) to Kubeflow Pipelines, and with --run start a run of it."""
     from headrace.compiler.kfp_upload import upload as upload_workflow
 
     try:
         done = upload_workflow(workflow_file, host=host, name=name, version=version,
-                               description=description, namespace=namespace)
+                               description=description, namespace=namespace, run=start_run,
+                               parameters=_pairs(params, "--param"), run_name=run_name,
+                               experiment=experiment, service_account=service_account)
     except HeadraceError as exc:
         _fail(str(exc))
     what = f"version {done.version} of " if done.version else ""
-    console.print(f"Uploaded {what}pipeline [bold]{done.name}[/bold]: {done.url}")
+    kind = "v2 pipeline" if done.format == "kfp" else "pipeline (Argo Workflow)"
+    console.print(f"Uploaded {what}{kind} [bold]{done.name}[/bold]: {done.url}")
+    if done.run:
+        console.print(f"Started run {done.run.run_id} (KFP {done.run.api} API): {done.run.url}")
 
 
 @main.command()

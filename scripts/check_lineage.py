@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-DISPLAY_NAME = "pipelines.kubeflow.org/task_display_name"  # the node id of each step template
+NODE_PARAMETER = "node"  # the task argument holding the node instance (compiler/step.py)
 DONE = ("COMPLETE", "CACHED")
 
 
@@ -24,11 +24,16 @@ def _arg(args: list[str], flag: str) -> str | None:
 
 def problems(workflow: dict[str, Any], name: str, run: dict[str, Any]) -> list[str]:
     """What the run recorded in MLMD lacks, compared with the workflow it came from (none: ok)."""
-    # Node steps carry their node id; the exit handler (onExit) is no node.
-    steps = [t for t in workflow["spec"]["templates"] if "container" in t
-             and DISPLAY_NAME in t.get("metadata", {}).get("annotations", {})]
-    nodes = {t["metadata"]["annotations"][DISPLAY_NAME] for t in steps}
-    roots = {_arg(t["container"].get("args", []), "root") for t in steps}
+    # Each node's DAG task passes its node instance (its id); the run step and the exit handler
+    # (onExit) pass none: they are no nodes.
+    templates = workflow["spec"]["templates"]
+    dag = next(t for t in templates if t["name"] == workflow["spec"]["entrypoint"])
+    nodes = set()
+    for task in dag["dag"]["tasks"]:
+        for p in task.get("arguments", {}).get("parameters", []):
+            if p["name"] == NODE_PARAMETER:
+                nodes.add(json.loads(p["value"])["id"])
+    roots = {_arg(t["container"].get("args", []), "root") for t in templates if "container" in t}
     found = []
     if run.get("run_id") != name:
         found.append(f"run id {run.get('run_id')!r} is not the workflow's name {name!r}")

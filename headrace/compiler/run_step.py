@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from headrace.compiler.step import ENTRYPOINT, RUN_ID, Shared, Step, _common_env
+from headrace.compiler.resources import Placement
+from headrace.compiler.step import ENTRYPOINT, RUN_ID, Invocation, Shared, Step, _common_env
 from headrace.errors import DefinitionError
 from headrace.ir import PipelineIR
 
@@ -22,9 +23,12 @@ RUN_RESOURCES = {
 }
 
 
-def run_step(ir: PipelineIR, shared: Shared) -> Step:
-    """The run step's template and task. No task depends on it: nodes start at once, and it
-    writes the graph while they run (recording is idempotent, so a retry is harmless)."""
+def run_invocation(
+    ir: PipelineIR, shared: Shared, *, run_id: str = RUN_ID, graph: str = GRAPH_REFERENCE
+) -> Invocation:
+    """The run step's image, command, args and env, for the Argo template and the KFP v2
+    executor alike: `graph` is what its GRAPH_ENV holds (a reference to the workflow's
+    annotation in Argo, the packed graph itself in a KFP executor)."""
     options = shared.options
     # Any image a Headrace step runs has Headrace: the pipeline's, else a node's own.
     image = options.image or next(
@@ -34,22 +38,37 @@ def run_step(ir: PipelineIR, shared: Shared) -> Step:
             f"Pipeline {ir.name!r} has no Headrace image for its run step (which records the "
             f"run's graph); pass --image=IMAGE."
         )
-    container: dict[str, Any] = {"name": "main", "image": image}
+    return Invocation(
+        image=image,
+        command=list(ENTRYPOINT),
+        args=[
+            "--phase=run",
+            f"--graph-env={GRAPH_ENV}",
+            f"--pipeline={ir.name}",
+            f"--run-id={run_id}",
+            f"--metadata={shared.metadata.url}",
+        ],
+        env=[
+            {"name": GRAPH_ENV, "value": graph},
+            *shared.metadata.env,
+            *_common_env(options, 0),
+        ],
+        place=Placement(resources=RUN_RESOURCES, node_selector={}, tolerations=[], gpus=0),
+        beam_args=(),
+    )
+
+
+def run_step(ir: PipelineIR, shared: Shared) -> Step:
+    """The run step's template and task. No task depends on it: nodes start at once, and it
+    writes the graph while they run (recording is idempotent, so a retry is harmless)."""
+    options = shared.options
+    run = run_invocation(ir, shared)
+    container: dict[str, Any] = {"name": "main", "image": run.image}
     if options.image_pull_policy:
         container["imagePullPolicy"] = options.image_pull_policy
-    container["command"] = list(ENTRYPOINT)
-    container["args"] = [
-        "--phase=run",
-        f"--graph-env={GRAPH_ENV}",
-        f"--pipeline={ir.name}",
-        f"--run-id={RUN_ID}",
-        f"--metadata={shared.metadata.url}",
-    ]
-    container["env"] = [
-        {"name": GRAPH_ENV, "value": GRAPH_REFERENCE},
-        *shared.metadata.env,
-        *_common_env(options, 0),
-    ]
+    container["command"] = run.command
+    container["args"] = run.args
+    container["env"] = run.env
     container["resources"] = RUN_RESOURCES
     template: dict[str, Any] = {
         "name": RUN_TEMPLATE,

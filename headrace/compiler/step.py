@@ -3,13 +3,14 @@ reference, resources, placement, retries, timeout, KFP UI output) and its DAG ta
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from headrace.compiler import beam as beam_mod
 from headrace.compiler.names import k8s_name
 from headrace.compiler.options import CompileOptions
-from headrace.compiler.resources import placement
+from headrace.compiler.resources import Placement, placement
 from headrace.compiler.storage import Metadata, Root
 from headrace.errors import DefinitionError
 from headrace.ir import NodeIR, PipelineIR, definition_json, instance_json
@@ -28,6 +29,38 @@ COMPONENT_LABEL = "headrace.dev/component"
 # the DAG task passes; everything else in the template is shared by the nodes that use it.
 NODE_PARAMETER = "node"
 NODE_REFERENCE = "{{inputs.parameters." + NODE_PARAMETER + "}}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Refs:
+    """How a step's command refers to what its orchestrator fills in at run time: the run's id,
+    the node instance (passed by each task to the step its configuration shares), a runtime
+    parameter's value."""
+
+    run_id: str
+    instance: str  # the reference the orchestrator replaces with the task's node instance JSON
+    runtime_param: Callable[[str, str], str]  # (name, type_name) -> one `--flag=value` arg
+    ui_metadata: bool = True  # Argo saves the KFP v1 UI file; KFP v2 has no such output
+
+
+ARGO_REFS = Refs(
+    run_id=RUN_ID,
+    instance=NODE_REFERENCE,
+    runtime_param=lambda name, _type: f"--runtime-param={name}={{{{workflow.parameters.{name}}}}}",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Invocation:
+    """What runs one node, whatever orchestrates it: image, entrypoint command and args, env
+    (plain values and Secret references), resources and placement, effective Beam args."""
+
+    image: str
+    command: list[str]
+    args: list[str]
+    env: list[dict[str, Any]]
+    place: Placement
+    beam_args: tuple[str, ...]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,6 +109,24 @@ def retry_strategy(options: CompileOptions) -> dict[str, Any] | None:
     }
 
 
+def node_invocation(node: NodeIR, shared: Shared, refs: Refs = ARGO_REFS) -> Invocation:
+    """The one place a node's container command, args and env are decided; the Argo template
+    and the KFP v2 executor (kfp_v2.py) both take theirs from here. They depend on the node's
+    configuration only (its component definition); the node instance arrives through
+    `refs.instance`, so nodes of one configuration share them."""
+    options = shared.options
+    place = placement(node, default_cpu=options.default_cpu, default_memory=options.default_memory)
+    beam_args = beam_mod.node_beam_args(shared.ir, node, options.beam, shared.root)
+    return Invocation(
+        image=_image(node, options, place.gpus),
+        command=list(ENTRYPOINT),
+        args=_args(node, shared, beam_args, refs),
+        env=[*shared.metadata.env, *_common_env(options, place.gpus)],
+        place=place,
+        beam_args=beam_args,
+    )
+
+
 def configuration_key(node: NodeIR, shared: Shared) -> str:
     """What the node's template depends on, as text: everything of the node but its id,
     parameter values, input producers and call site (which travel in its instance)."""
@@ -104,20 +155,17 @@ def build_step(node: NodeIR, shared: Shared) -> Step:
 
 def _template(node: NodeIR, shared: Shared) -> dict[str, Any]:
     options = shared.options
-    place = placement(node, default_cpu=options.default_cpu, default_memory=options.default_memory)
-    image = _image(node, options, place.gpus)
-    beam_args = beam_mod.node_beam_args(shared.ir, node, options.beam, shared.root)
-    common_env = _common_env(options, place.gpus)
+    run = node_invocation(node, shared)
+    place, image, beam_args = run.place, run.image, run.beam_args
     mounts = [shared.root.mount] if shared.root.mount else []
 
     container: dict[str, Any] = {"name": "main", "image": image}
     if options.image_pull_policy:
         container["imagePullPolicy"] = options.image_pull_policy
-    container["command"] = list(ENTRYPOINT)
-    container["args"] = _args(node, shared, beam_args)
-    env = [*shared.metadata.env, *common_env]
-    if env:
-        container["env"] = env
+    container["command"] = run.command
+    container["args"] = run.args
+    if run.env:
+        container["env"] = run.env
     container["resources"] = place.resources
     if mounts:
         container["volumeMounts"] = mounts
@@ -160,20 +208,23 @@ def _image(node: NodeIR, options: CompileOptions, gpus: int) -> str:
     return image
 
 
-def _args(node: NodeIR, shared: Shared, beam_args: tuple[str, ...]) -> list[str]:
+def _args(
+    node: NodeIR, shared: Shared, beam_args: tuple[str, ...], refs: Refs = ARGO_REFS
+) -> list[str]:
     # One token per flag (`--flag=value`): a value that starts with '-' (a Beam flag, a
     # negative number) would otherwise be parsed by the entrypoint as a flag of its own.
     args = [
         f"--definition={definition_json(shared.ir, node)}",
-        f"--instance={NODE_REFERENCE}",
-        f"--run-id={RUN_ID}",
+        f"--instance={refs.instance}",
+        f"--run-id={refs.run_id}",
         f"--root={shared.root.path}",
         f"--metadata={shared.metadata.url}",
     ]
+    types = {p.name: p.type_name for p in shared.ir.runtime_parameters}
     for runtime in sorted({p.runtime for p in node.parameters if p.runtime}):
-        args.append(f"--runtime-param={runtime}={{{{workflow.parameters.{runtime}}}}}")
+        args.append(refs.runtime_param(runtime, types.get(runtime, "str")))
     args += [f"--beam-arg={arg}" for arg in beam_args]
-    if shared.options.ui_metadata:
+    if shared.options.ui_metadata and refs.ui_metadata:
         args.append(f"--ui-metadata={shared.options.ui_metadata_path}")
     return args
 

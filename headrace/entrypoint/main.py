@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--metadata", help="metadata URL (default: the IR's, else SQLite under root)")
     p.add_argument("--root", help="pipeline root (default: the IR's)")
     p.add_argument("--runtime-param", action="append", default=[], metavar="NAME=JSON")
+    # KFP v2 substitutes a STRING parameter as its bare text, which JSON-decoding would turn
+    # into a number or a bool when it looks like one ("5", "true"): take it verbatim.
+    p.add_argument("--runtime-text", action="append", default=[], metavar="NAME=TEXT")
     p.add_argument(
         "--beam-arg",
         action="append",
@@ -91,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         root = args.root or ir.root or "headrace-root"
         store = open_store(args.metadata or ir.metadata or default_url(root))
         runtime = dict(_runtime_param(text) for text in args.runtime_param)
+        runtime.update(_runtime_text(text) for text in args.runtime_text)
         if not args.definition:
             # A whole IR (a local --isolate node): record the run's DAG, as the local runner
             # does. A cluster step carries only its node: its workflow's run step records it.
@@ -226,6 +230,13 @@ def _runtime_param(text: str) -> tuple[str, Any]:
         return name, json.loads(value)
     except json.JSONDecodeError:
         return name, value  # a bare string, as Argo substitutes it
+
+
+def _runtime_text(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise DefinitionError(f"--runtime-text {text!r} must look like NAME=TEXT.")
+    return name, value
 
 
 def _write_ui_metadata(path: str, result: LaunchResult) -> None:

@@ -276,13 +276,32 @@ def read_package(path: str) -> str:
 
 
 # Whether headrace.compiler can write KFP v2 specs; with it, _compile_kfp_v2 calls it.
-KFP_V2_AVAILABLE = False
+KFP_V2_AVAILABLE = True
 
 
-def _compile_kfp_v2(pipeline: Pipeline, options: CompileOptions) -> str:
-    """THE call site of the KFP v2 compiler: build the IR and return the spec's text."""
+def _compile_kfp_v2(pipeline: Pipeline, options: CompileOptions, filename: str) -> str:
+    """THE call site of the KFP v2 compiler: build the IR and return the spec's text, YAML (what
+    KFP uploads) or, for a `.json` file as TFX wrote, the bare PipelineSpec as JSON — KFP's API
+    server takes neither Vertex's PipelineJob wrapper TFX wrapped it in nor schema 2.0.0."""
     _require_kfp_v2()
-    raise AssertionError("unreachable until the KFP v2 compiler is wired here")
+    import json
+
+    import yaml
+
+    from headrace.compiler.kfp_v2 import compile_kfp
+    from headrace.ir import build
+
+    text = compile_kfp(build(pipeline), options).yaml
+    if not filename.endswith(".json"):
+        return text
+    documents = [d for d in yaml.safe_load_all(text) if d]
+    if len(documents) > 1:
+        raise DefinitionError(
+            f"KubeflowV2DagRunner: {filename!r} is JSON, which holds one document, but this "
+            f"pipeline also needs KFP's Kubernetes platform spec (secrets, volumes or node "
+            f"placement); name the output file .yaml instead (output_filename='pipeline.yaml')."
+        )
+    return json.dumps(documents[0], indent=2, sort_keys=True) + "\n"
 
 
 def _require_kfp_v2() -> None:
@@ -310,8 +329,8 @@ class KubeflowV2DagRunnerConfig:
 
 
 class KubeflowV2DagRunner:
-    """TFX's KubeflowV2DagRunner: writes the KFP v2 pipeline spec (JSON) once Headrace has that
-    format; until then it fails at construction, saying so."""
+    """TFX's KubeflowV2DagRunner: writes the KFP v2 pipeline spec (schema 2.1.0, what current KFP
+    uploads) to output_dir/output_filename (default pipeline.json, as TFX named it)."""
 
     def __init__(
         self,
@@ -327,7 +346,7 @@ class KubeflowV2DagRunner:
     def run(self, pipeline: Pipeline, write_out: bool = True) -> Any:
         offer(pipeline)
         options = CompileOptions(image=self._config.default_image)
-        text = _compile_kfp_v2(_checked(pipeline), options)
+        text = _compile_kfp_v2(_checked(pipeline), options, self._output_filename)
         if write_out:
             path = os.path.join(self._output_dir, self._output_filename)
             os.makedirs(self._output_dir, exist_ok=True)

@@ -14,7 +14,6 @@ DOC = "docs/migrating_from_tfx.md"
 INSTEAD: Mapping[str, str] = {
     "VertexDagRunner": "compile to Argo with KubeflowDagRunner (or `headrace compile`); Vertex "
     "AI Pipelines is not a target",
-    "KubeflowV2DagRunner": "KubeflowDagRunner (an Argo Workflow for Kubeflow Pipelines)",
     "AirflowDagRunner": "LocalDagRunner / `headrace run`, or an Argo Workflow from "
     "KubeflowDagRunner; Airflow is not a target",
     "AirflowPipelineConfig": "LocalDagRunner / `headrace run`, or KubeflowDagRunner",

@@ -102,7 +102,7 @@ class Operation:
 @cache
 def kfp_operations() -> tuple[Operation, ...]:
     ops = []
-    for spec_file in sorted(KFP_SPECS.glob("v2beta1-*.swagger.json")):
+    for spec_file in sorted(KFP_SPECS.glob("v*beta1-*.swagger.json")):
         spec = json.loads(spec_file.read_text())
         for template, methods in spec["paths"].items():
             regex = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
@@ -135,7 +135,7 @@ def check_kfp_request(request: Request) -> list[str]:
         return [] if request.method == "GET" and not request.query else [f"{where}: bad healthz"]
     op = kfp_operation(request)
     if op is None:
-        return [f"{where}: no such operation in the KFP v2beta1 API"]
+        return [f"{where}: no such operation in the KFP v1beta1/v2beta1 APIs"]
     problems = []
     declared = {p["name"]: p for p in op.parameters}
     for name in request.query:
@@ -144,6 +144,9 @@ def check_kfp_request(request: Request) -> list[str]:
     for name, param in declared.items():
         if param.get("required") and param["in"] == "query" and name not in request.query:
             problems.append(f"{where}: required query parameter {name!r} is missing")
+    body = [p for p in op.parameters if p["in"] == "body"]
+    if body:
+        problems += _body_problems(where, request, body[0], op.definitions)
     form = [p for p in op.parameters if p["in"] == "formData"]
     if form:
         kind = request.headers.get("content-type", "")
@@ -157,6 +160,40 @@ def check_kfp_request(request: Request) -> list[str]:
                 problems.append(f"{where}: required form field {p['name']!r} is missing")
             elif got is not None and p["type"] == "file" and not got[0]:
                 problems.append(f"{where}: form field {p['name']!r} must be a file upload")
+    return problems
+
+
+def _body_problems(where: str, request: Request, param: dict[str, Any],
+                   definitions: dict[str, Any]) -> list[str]:
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        return [f"{where}: body must be application/json"]
+    try:
+        body = request.json()
+    except ValueError:
+        return [f"{where}: body is not JSON"]
+    schema = {**param["schema"], "definitions": definitions}
+    problems = [f"{where}: body: {e.message}"
+                for e in jsonschema.Draft4Validator(schema).iter_errors(body)]
+    # The swagger definitions allow any extra property; a misspelt field would pass silently.
+    return problems + _unknown_fields(where, body, param["schema"], definitions, "body")
+
+
+def _unknown_fields(where: str, value: Any, schema: dict[str, Any],
+                    definitions: dict[str, Any], path: str) -> list[str]:
+    if "$ref" in schema:
+        schema = definitions[schema["$ref"].rsplit("/", 1)[-1]]
+    if isinstance(value, list) and "items" in schema:
+        return [p for i, item in enumerate(value)
+                for p in _unknown_fields(where, item, schema["items"], definitions,
+                                         f"{path}[{i}]")]
+    if not isinstance(value, dict) or "properties" not in schema:
+        return []
+    problems = [f"{where}: {path}.{key} is not a field of the API"
+                for key in sorted(set(value) - set(schema["properties"]))]
+    for key, item in value.items():
+        if key in schema["properties"]:
+            problems += _unknown_fields(where, item, schema["properties"][key], definitions,
+                                        f"{path}.{key}")
     return problems
 
 

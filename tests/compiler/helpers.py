@@ -25,9 +25,9 @@ def compile_doc(ir: PipelineIR, options: CompileOptions = BASE, **changes: Any) 
 
 
 def node_templates(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """The templates that run nodes: all but the DAG and the run step."""
+    """The templates that run nodes: all but the DAG, the run step and the exit handler."""
     return [t for t in doc["spec"]["templates"]
-            if "container" in t and t["name"] != "headrace-run"]
+            if "container" in t and t["name"] not in ("headrace-run", "headrace-exit-handler")]
 
 
 def task_of(doc: dict[str, Any], node_id: str) -> dict[str, Any]:

@@ -53,8 +53,8 @@ def test_a_thousand_node_fan_out_and_a_500_node_chain_fit_one_workflow(shape, n)
     per_node = len(compiled.yaml.encode()) / n
     assert per_node <= 300, per_node  # Hera 5: 355 B/node, kfp 1.8: 476 (the figures)
     # One template per configuration: the source, and two for the shared nodes (with and
-    # without a GPU), besides the DAG and the run step.
-    assert len(doc["spec"]["templates"]) == 5
+    # without a GPU), besides the DAG, the run step and the exit handler.
+    assert len(doc["spec"]["templates"]) == 6
 
 
 def test_ten_thousand_nodes_split_into_a_parent_and_parts_each_within_the_limits():
@@ -76,8 +76,11 @@ def test_ten_thousand_nodes_split_into_a_parent_and_parts_each_within_the_limits
     step = parts[1]["spec"]["templates"][1]["container"]
     assert "--run-id={{workflow.parameters.headrace-run-id}}" in step["args"]
     # The parent: the run step (the whole graph, once) and one resource template per part,
-    # each creating a child Workflow of its part and waiting for its success.
-    dag, run, *resources = parent["spec"]["templates"]
+    # each creating a child Workflow of its part and waiting for its success; then the exit
+    # handler, which stays with the parent.
+    dag, run, *resources, exit_handler = parent["spec"]["templates"]
+    assert exit_handler["name"] == parent["spec"]["onExit"]
+    assert "onExit" not in parts[0]["spec"]
     assert run["name"] == "headrace-run" and len(resources) == len(parts)
     for resource, part in zip(resources, parts, strict=True):
         manifest = yaml.safe_load(resource["resource"]["manifest"])

@@ -38,7 +38,8 @@ def test_it_is_a_workflow_with_a_generated_name_and_a_dag_entrypoint(doc):
     assert doc["metadata"]["generateName"] == "penguin-simple-"
     templates = doc["spec"]["templates"]
     assert templates[0]["name"] == doc["spec"]["entrypoint"] and "dag" in templates[0]
-    assert [t["container"]["command"] for t in templates[1:]] == \
+    assert templates[-1]["name"] == doc["spec"]["onExit"] == "headrace-exit-handler"
+    assert [t["container"]["command"] for t in templates[1:-1]] == \
         [["python", "-m", "headrace.entrypoint"]] * 6  # the run step and the five nodes
     for task in templates[0]["dag"]["tasks"]:
         assert "depends" not in task  # the KFP UI draws edges only from `dependencies`
@@ -49,9 +50,10 @@ def test_a_template_of_its_own_per_distinct_node_with_valid_unique_names(doc):
     tasks = doc["spec"]["templates"][0]["dag"]["tasks"]
     names = [t["name"] for t in doc["spec"]["templates"]]
     # The DAG, the run step, and one per node: the penguin's five nodes all differ.
-    assert len(names) == len(set(names)) == len(ir.nodes) + 2
+    # The DAG, the run step, one per node and the exit handler.
+    assert len(names) == len(set(names)) == len(ir.nodes) + 3
     assert all(NAME.match(n) and len(n) <= 63 for n in names)
-    assert [t["template"] for t in tasks] == names[1:]
+    assert [t["template"] for t in tasks] == names[1:-1]
     for node, t in zip(ir.nodes, tasks[1:], strict=True):
         (argument,) = t["arguments"]["parameters"]
         assert argument["name"] == "node" and json.loads(argument["value"])["id"] == node.id
@@ -63,7 +65,7 @@ def test_a_template_of_its_own_per_distinct_node_with_valid_unique_names(doc):
 def test_nodes_of_one_configuration_share_one_template_and_tasks_carry_the_node():
     ir = fan_out(30, gpu_every=1000)  # a source and 29 identical StatisticsGen nodes
     doc = compile_doc(ir)
-    dag, _run, *templates = doc["spec"]["templates"]
+    dag, _run, *templates, _exit = doc["spec"]["templates"]
     assert [t["name"] for t in templates] == ["n0000", "statistics-gen"]
     tasks = {t["name"]: t for t in dag["dag"]["tasks"]}
     assert [t["template"] for t in list(tasks.values())[2:]] == ["statistics-gen"] * 29

@@ -117,9 +117,16 @@ def test_a_failing_step_names_its_task_and_why_and_is_not_retried(tmp_path, mysq
     assert "asked to fail by the runtime parameter 'fail'" in str(failed)
 
 
-def test_an_unreachable_store_is_retried_as_infrastructure_trouble(tmp_path, mysql_url):
-    forbidden = mysql_url.rsplit("/", 1)[0] + "/not_a_test_database"
-    options = _options(tmp_path, forbidden, BeamOptions()).override(retry_limit=1)
+def test_an_unreachable_store_is_retried_as_infrastructure_trouble(tmp_path, mysql_url, monkeypatch):
+    monkeypatch.setenv("HEADRACE_METADATA_RETRY_SECONDS", "1")  # each attempt gives up soon
+    # A loopback port nothing listens on: the server is away, which a retry can fix (a server
+    # that refuses the login or the database is configuration: exit 10, not retried).
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    user, rest = mysql_url.split("@", 1)
+    unreachable = f"{user}@127.0.0.1:{port}/{rest.split('/', 1)[1]}"
+    options = _options(tmp_path, unreachable, BeamOptions()).override(retry_limit=1)
     with pytest.raises(TaskFailed, match=r"exit code 20 after 2 attempt\(s\) \(retryable") as e:
         run_workflow(compile_pipeline(word_count(), options), secrets=_secrets(), cwd=REPO)
     assert e.value.task == "headrace-run"  # the first task, which records the run graph

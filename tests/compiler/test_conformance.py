@@ -151,7 +151,8 @@ def test_a_rejection_names_the_version_argos_message_and_the_line(tmp_path):
     need(ARGO_TOOLS)
 
     def undefined_template(doc):
-        doc["spec"]["templates"][0]["dag"]["tasks"][0]["template"] = "no-such-template"
+        tasks = doc["spec"]["templates"][0]["dag"]["tasks"]
+        next(t for t in tasks if t["name"] == "make-text")["template"] = "no-such-template"
 
     path = broken_copy(tmp_path, undefined_template)
     result = check_file(path)
@@ -265,7 +266,8 @@ def test_headrace_check_names_the_versions_and_fails_with_their_message(tmp_path
     assert "accepted by every check that ran" in done.output
 
     def undefined_template(doc):
-        doc["spec"]["templates"][0]["dag"]["tasks"][0]["template"] = "no-such-template"
+        tasks = doc["spec"]["templates"][0]["dag"]["tasks"]
+        next(t for t in tasks if t["name"] == "make-text")["template"] = "no-such-template"
 
     broken = broken_copy(tmp_path, undefined_template)
     done = invoke("check", str(broken))

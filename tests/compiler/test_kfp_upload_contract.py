@@ -1,5 +1,6 @@
 """Contract tests for `headrace upload`: the kfp client's requests, checked against Kubeflow
-Pipelines' own API specs (v2beta1 pipeline and pipeline-upload swagger) by a local server."""
+Pipelines' own API specs (v1beta1 and v2beta1 pipeline, pipeline-upload and run swagger) by a
+local server, for both formats: an Argo Workflow and a KFP v2 pipeline spec."""
 
 from __future__ import annotations
 
@@ -39,6 +40,21 @@ class FakeKfp:
             return 200, {"commit_sha": "0" * 40, "tag_name": "2.5.0", "multi_user": False}
         if self.fail:
             return self.fail[0], {"code": 6, "message": self.fail[1]}
+        if request.path.endswith("/versions"):
+            pipeline_id = request.path.split("/")[-2]
+            return 200, {"pipeline_versions": [
+                {"pipeline_id": pipeline_id, "pipeline_version_id": f"{pipeline_id}-v1",
+                 "display_name": "v1"}], "total_size": 1}
+        if request.path == "/apis/v2beta1/runs":
+            body = request.json()
+            return 200, {"run_id": "run-v2", "display_name": body["display_name"],
+                         "pipeline_version_reference": body["pipeline_version_reference"],
+                         "runtime_config": body.get("runtime_config", {}), "state": "PENDING"}
+        if request.path == "/apis/v1beta1/runs":
+            body = request.json()
+            return 200, {"run": {"id": "run-v1", "name": body["name"],
+                                 "pipeline_spec": body["pipeline_spec"],
+                                 "resource_references": body["resource_references"]}}
         if request.method == "GET":
             predicate = json.loads(request.query["filter"][0])["predicates"][0]
             assert predicate["key"] == "display_name"
@@ -137,5 +153,127 @@ def test_an_unreachable_host_says_how_to_reach_kfp(workflow):
 def test_a_file_that_is_not_a_workflow_is_refused_before_any_request(tmp_path):
     path = tmp_path / "notes.yaml"
     path.write_text("kind: ConfigMap\n")
-    with pytest.raises(DeployError, match=r"is not an Argo Workflow"):
+    with pytest.raises(DeployError, match=r"is neither an Argo Workflow .* nor a KFP pipeline"):
         upload(path, host="http://127.0.0.1:9")
+
+
+# --- both formats, and runs with parameters (issue 16 point 5, issue 17 point 4) -------------
+
+
+@pytest.fixture
+def v2_spec(tmp_path):
+    from headrace.compiler.kfp_v2 import compile_kfp
+
+    path = tmp_path / "penguin-v2.yaml"
+    path.write_text(compile_kfp(penguin(), BASE).yaml)
+    return path
+
+
+def test_contract_a_v2_spec_is_uploaded_as_it_is(v2_spec):
+    fake = FakeKfp()
+    with fake.server:
+        done = upload(v2_spec, host=fake.server.url)
+    assert fake.server.problems == []
+    upload_request = fake.server.requests[-1]
+    assert upload_request.path == "/apis/v2beta1/pipelines/upload"
+    assert upload_request.form["uploadfile"][1] == v2_spec.read_bytes()
+    assert done.format == "kfp" and done.run is None
+    assert upload_request.query["name"] == ["penguin_simple"]
+
+
+def test_contract_a_v2_run_passes_typed_parameters_as_v2beta1_runtime_config(v2_spec):
+    fake = FakeKfp()
+    with fake.server:
+        done = upload(v2_spec, host=fake.server.url, run=True,
+                      parameters={"train-steps": "500", "threshold": "1"})
+    assert fake.server.problems == []
+    runs = [r for r in fake.server.requests if r.path.endswith("/runs")]
+    assert [r.path for r in runs] == ["/apis/v2beta1/runs"]
+    body = runs[0].json()
+    assert body["runtime_config"]["parameters"] == {"train-steps": 500, "threshold": 1.0}
+    assert body["pipeline_version_reference"] == {"pipeline_id": "pipeline-1",
+                                                  "pipeline_version_id": "pipeline-1-v1"}
+    assert done.run is not None and (done.run.api, done.run.run_id) == ("v2beta1", "run-v2")
+    assert done.run.url == f"{fake.server.url}/#/runs/details/run-v2"
+
+
+def test_contract_an_argo_run_passes_parameters_through_v1beta1(workflow):
+    # v2beta1 would keep an Argo template's parameters in runtime_config only, and the workflow
+    # would run with its defaults (kubeflow/pipelines#10346): the run must go through v1beta1.
+    fake = FakeKfp(existing={"penguin": "pipeline-7"})
+    with fake.server:
+        done = upload(workflow, host=fake.server.url, name="penguin", version="v3", run=True,
+                      parameters={"train-steps": "500"}, run_name="nightly",
+                      service_account="pipeline-runner")
+    assert fake.server.problems == []
+    runs = [r for r in fake.server.requests if r.path.endswith("/runs")]
+    assert [r.path for r in runs] == ["/apis/v1beta1/runs"]
+    body = runs[0].json()
+    assert body["name"] == "nightly" and body["service_account"] == "pipeline-runner"
+    assert body["pipeline_spec"]["parameters"] == [{"name": "train-steps", "value": "500"}]
+    assert body["resource_references"] == [
+        {"key": {"type": "PIPELINE_VERSION", "id": "version-1"}, "relationship": "CREATOR"}]
+    assert done.run is not None and (done.run.api, done.run.run_id) == ("v1beta1", "run-v1")
+
+
+def test_contract_the_v1beta1_request_carries_the_clients_credentials(workflow, monkeypatch):
+    monkeypatch.setenv("KF_PIPELINES_SA_TOKEN_PATH", "/nonexistent")
+    from kfp.client import client as kfp_client
+
+    fake = FakeKfp()
+    with fake.server:
+        kfp = kfp_client.Client(host=fake.server.url, existing_token="token-123")
+        upload(workflow, host=fake.server.url, run=True, parameters={"threshold": "0.9"},
+               client=kfp)
+    assert fake.server.problems == []
+    v1 = next(r for r in fake.server.requests if r.path == "/apis/v1beta1/runs")
+    assert v1.headers["authorization"] == "Bearer token-123"
+    assert v1.json()["pipeline_spec"]["parameters"] == [{"name": "threshold", "value": "0.9"}]
+
+
+@pytest.mark.parametrize(("parameters", "message"), [
+    ({"steps": "5"}, r"'steps' is not a parameter of pipeline 'penguin_simple'; it declares "
+                     r"threshold \(float\), train-steps \(int\)"),
+    ({"train-steps": "many"}, r"'train-steps' takes an int value; 'many' is not one"),
+    ({"train-steps": "true"}, r"'train-steps' takes an int value"),
+])
+def test_bad_run_parameters_are_refused_before_any_request(v2_spec, workflow, parameters,
+                                                           message):
+    for path in (v2_spec, workflow):
+        with pytest.raises(DeployError, match=message):
+            upload(path, host="http://127.0.0.1:9", run=True, parameters=parameters)
+
+
+def test_parameters_without_run_are_refused(workflow):
+    with pytest.raises(DeployError, match=r"need --run"):
+        upload(workflow, host="http://127.0.0.1:9", parameters={"threshold": "1"})
+
+
+def test_cli_upload_run_with_parameters(v2_spec, monkeypatch):
+    from click.testing import CliRunner
+
+    from headrace.cli import main
+
+    fake = FakeKfp()
+    with fake.server:
+        result = CliRunner().invoke(main, [
+            "upload", str(v2_spec), "--host", fake.server.url, "--run",
+            "--param", "train-steps=50", "--run-name", "try"])
+    assert result.exit_code == 0, result.output
+    assert fake.server.problems == []
+    assert "Uploaded v2 pipeline penguin_simple" in result.output
+    assert "Started run run-v2 (KFP v2beta1 API)" in result.output
+    run = next(r for r in fake.server.requests if r.path == "/apis/v2beta1/runs")
+    assert run.json()["display_name"] == "try"
+    assert run.json()["runtime_config"]["parameters"] == {"train-steps": 50}
+
+
+def test_cli_upload_refuses_a_bad_parameter_with_the_reason(workflow):
+    from click.testing import CliRunner
+
+    from headrace.cli import main
+
+    result = CliRunner().invoke(main, ["upload", str(workflow), "--host", "http://127.0.0.1:9",
+                                       "--run", "--param", "nope=1"])
+    assert result.exit_code == 2
+    assert "'nope' is not a parameter of pipeline 'penguin_simple'" in result.output

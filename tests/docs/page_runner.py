@@ -198,7 +198,9 @@ class PageRun:
             written = self.workdir / output_file
             if not written.is_file() or not written.stat().st_size:
                 raise BlockFailed(f"{block.where}: `headrace {words[0]}` wrote no {output_file}")
-            if words[0] == "compile":
+            if words[0] == "compile" and _option(words, "--format") == "kfp":
+                self._validate_kfp_spec(block, written)
+            elif words[0] == "compile":
                 self._validate_workflow(block, written)
 
     def _run_id(self, block: Block, word: str) -> str:
@@ -225,6 +227,14 @@ class PageRun:
         problems += crd_problems(doc)
         if problems:
             raise BlockFailed(f"{block.where}: {path.name} is not a valid workflow: {problems}")
+
+
+    def _validate_kfp_spec(self, block: Block, path: Path) -> None:
+        from headrace.compiler.kfp_spec_check import check_kfp_text
+
+        problems = check_kfp_text(path.read_text())
+        if problems:
+            raise BlockFailed(f"{block.where}: {path.name} is not a valid KFP spec: {problems}")
 
 
 def _option(words: list[str], *names: str) -> str | None:

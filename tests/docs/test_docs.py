@@ -10,7 +10,7 @@ examples/ and manifests/ (so `headrace run examples/penguin/pipeline.py` works a
   A run id in a command (`penguin-20250101-120000-abc123`) stands for the latest run a
   `headrace run` of the page made when that id first appears, and for the same run afterwards.
   After `headrace compile ... -o FILE` the file is validated against Argo's JSON schemas and
-  Workflow CRD.
+  Workflow CRD (with `--format kfp`: by KFP's protos and the kfp SDK's loader).
 - Other blocks (```text output, ```yaml, ...) are shown text, unless a marker says otherwise.
 
 Markers: an HTML comment right before a block (blank lines between are fine), invisible on the

@@ -331,8 +331,6 @@ def test_legacy_module_paths(tfx):
         (lambda t: t.orchestration.experimental.VertexDagRunner,
          r"VertexDagRunner is not provided .* instead use compile to Argo with KubeflowDagRunner"),
         (lambda t: t.dsl.Cond, r"tfx.v1.dsl.Cond is not provided .* conditional nodes"),
-        (lambda t: t.orchestration.experimental.KubeflowV2DagRunner(),
-         r"KubeflowV2DagRunner is not provided .* KFP v2 format is not available in this vers"),
         (lambda t: t.components.Trainer(examples=None, trainer_fn="m.trainer_fn"),
          r"Trainer\(trainer_fn=...\) is not provided .* Keras `run_fn"),
         (lambda t: t.components.Transform(examples=None, schema=None, analyzer_cache=object()),
@@ -394,3 +392,27 @@ def test_operator_func_settings_become_resources_and_env(tfx):
     assert options.env == {"MODE": "fast"}
     assert json.loads(json.dumps({k: [v.name, v.key] for k, v in options.secret_env.items()})) == {
         "TOKEN": ["s", "k"]}
+
+
+def test_kubeflow_v2_dag_runner_writes_a_kfp_v2_spec_kfp_accepts(tmp_path):
+    import yaml
+
+    from headrace.compiler.kfp_spec_check import check_kfp_text
+
+    gen = tfxv1.components.CsvExampleGen(input_base=DATA)
+    stats = tfxv1.components.StatisticsGen(examples=gen.outputs["examples"])
+    pipeline = tfxv1.dsl.Pipeline(pipeline_name="v2-check", pipeline_root=str(tmp_path / "root"),
+                                  components=[gen, stats])
+    experimental = tfxv1.orchestration.experimental
+    config = experimental.KubeflowV2DagRunnerConfig(default_image="registry.example.com/hr:1")
+    for name in ("pipeline.yaml", "pipeline.json"):  # TFX's default name is pipeline.json
+        experimental.KubeflowV2DagRunner(config=config, output_dir=str(tmp_path),
+                                         output_filename=name).run(pipeline)
+    text = (tmp_path / "pipeline.yaml").read_text()
+    assert check_kfp_text(text) == []
+    spec = next(yaml.safe_load_all(text))
+    assert spec["schemaVersion"] == "2.1.0"
+    assert len(spec["root"]["dag"]["tasks"]) == 3  # the two nodes and the run-graph task
+    assert json.loads((tmp_path / "pipeline.json").read_text()) == spec
+    images = {e["container"]["image"] for e in spec["deploymentSpec"]["executors"].values()}
+    assert images == {"registry.example.com/hr:1"}

@@ -96,8 +96,10 @@ def test_kubeflow_dag_runner_writes_the_workflow_where_tfx_did(tmp_path):
     assert (tmp_path / "wf.yaml").read_text() == text  # the runner config reached the CLI too
     workflow = yaml.safe_load(text)
     assert workflow["kind"] == "Workflow" and workflow["metadata"]["namespace"] == "kubeflow"
-    steps = [t for t in workflow["spec"]["templates"] if "container" in t]
-    assert len(steps) == 9  # one step per node
+    from tests.compiler.helpers import node_templates
+
+    steps = node_templates(workflow)
+    assert len(steps) == 9  # one step per node (each a configuration of its own)
     for step in steps:
         container = step["container"]
         assert container["image"] == "registry.example.com/ml/headrace:1"
