@@ -117,7 +117,9 @@ def test_a_failing_step_names_its_task_and_why_and_is_not_retried(tmp_path, mysq
     assert "asked to fail by the runtime parameter 'fail'" in str(failed)
 
 
-def test_an_unreachable_store_is_retried_as_infrastructure_trouble(tmp_path, mysql_url, monkeypatch):
+def test_an_unreachable_store_is_retried_as_infrastructure_trouble(
+    tmp_path, mysql_url, monkeypatch
+):
     monkeypatch.setenv("HEADRACE_METADATA_RETRY_SECONDS", "1")  # each attempt gives up soon
     # A loopback port nothing listens on: the server is away, which a retry can fix (a server
     # that refuses the login or the database is configuration: exit 10, not retried).
