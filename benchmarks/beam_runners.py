@@ -13,21 +13,25 @@ Spark's local[2]) with an EXTERNAL SDK worker pool, as `headrace run --beam-runn
 Each runner's figures come from one fresh process (imports before the clock: the times are the
 components' work and their jobs' overhead).
 
-Measured on the shared 2-core development machine while about seven other sessions ran their
-tests (load average 14-18, so every figure is several times what an idle machine gives; 200,000
-rows, as 1M did not fit the time left), SDK workers as processes:
+Measured on the shared 2-core development machine, 200,000 rows (1M did not fit the time left),
+one run after another while the machine was quiet (load average about 4; under the load of
+seven sessions' tests, 14-18, every figure was 3-6x larger):
 
-    direct:    StatisticsGen 50.6 s =  3,954 rows/s; Transform 100.8 s = 1,985 rows/s; job  0.4 s
-    direct-mp: StatisticsGen 46.4 s =  4,311 rows/s; Transform  68.1 s = 2,938 rows/s; job 18.4 s
-    flink:     StatisticsGen 66.0 s =  3,032 rows/s; Transform  99.9 s = 2,002 rows/s; job 32.2 s
-    spark:     StatisticsGen 68.8 s =  2,909 rows/s; Transform 127.1 s = 1,573 rows/s; job 37.4 s
+    direct: Stats  7.7 s = 25,834 r/s; Transform 13.7 s = 14,550 r/s; job 0.1 s
+    direct-mp: Stats 13.7 s = 14,562 r/s; Transform 18.5 s = 10,819 r/s; job 2.7 s
+    flink processes: Stats 16.1 s = 12,394 r/s; Transform 26.7 s =  7,492 r/s; job 5.8 s
+    spark processes: Stats 21.4 s =  9,363 r/s; Transform 30.8 s =  6,494 r/s; job 8.4 s
+    flink threads: Stats 17.2 s = 11,632 r/s; Transform 21.1 s =  9,471 r/s; job 6.0 s
+    spark threads: Stats 15.5 s = 12,887 r/s; Transform 19.0 s = 10,534 r/s; job 3.9 s
 
-Where Flink's time goes: a fixed ~30 s per job (submission, the mini-cluster's job graph, and the
-SDK worker processes each importing Beam, TFDV/TFT and TensorFlow before their first bundle);
-past it, Flink's two workers do the rows about as fast as DirectRunner's one process, since every
-element also crosses the Fn API's gRPC data plane between Java and Python. Before
-`--environment_cache_millis` the runner started fresh workers for each of a job's stages
-(ExampleGen's penguin job: 273 s -> 38 s). `--sdk-workers threads` imports once per pool.
+Flink with 2 workers is slower than the in-process DirectRunner here, for three reasons: a fixed
+cost per job (the one-element job: submission, the job graph, SDK workers started and importing
+Beam, TFDV/TFT and TensorFlow before their first bundle; 4-8 s idle, ~30 s under load); every
+element crossing the Fn API's gRPC data plane between the JVM and Python at each stage boundary;
+and two cores shared by the JVM, the two SDK workers and the submitting process, so the second
+worker has no core of its own (DirectRunner's own 2-process mode is slower than in-process for
+the same reason). Before `--environment_cache_millis` the runner also started fresh SDK workers
+for every stage of a job (ExampleGen's penguin job: 273 s -> 38 s under load).
 """
 
 from __future__ import annotations
@@ -150,7 +154,7 @@ def main() -> None:
         r = json.loads(done.stdout.strip().splitlines()[-1])
         where = f" ({server.engine.describe()})" if server else ""
         print(f"{runner:>9}: StatisticsGen {r['statistics_s']:7.1f} s = "
-              f"{r['rows'] / r['statistics_s']:>9,.0f} rows/s; Transform {r['transform_s']:7.1f} s "
+              f"{r['rows'] / r['statistics_s']:>9,.0f} r/s; Transform {r['transform_s']:7.1f} s "
               f"= {r['rows'] / r['transform_s']:>9,.0f} rows/s; one-element job "
               f"{r['noop_job_s']:5.1f} s{where}", flush=True)
 
