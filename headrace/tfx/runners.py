@@ -330,7 +330,8 @@ class KubeflowV2DagRunnerConfig:
 
 class KubeflowV2DagRunner:
     """TFX's KubeflowV2DagRunner: writes the KFP v2 pipeline spec (schema 2.1.0, what current KFP
-    uploads) to output_dir/output_filename (default pipeline.json, as TFX named it)."""
+    uploads) to output_dir/output_filename (default pipeline.yaml: TFX's pipeline.json cannot
+    hold the second document, KFP's Kubernetes platform spec)."""
 
     def __init__(
         self,
@@ -340,7 +341,9 @@ class KubeflowV2DagRunner:
     ) -> None:
         self._config = config or KubeflowV2DagRunnerConfig()
         self._output_dir = output_dir or os.getcwd()
-        self._output_filename = output_filename or "pipeline.json"
+        # TFX's default was pipeline.json; a KFP v2 spec with Kubernetes settings (the root's
+        # volume, secrets) is two YAML documents, which one JSON file cannot hold.
+        self._output_filename = output_filename or "pipeline.yaml"
         _require_kfp_v2()
 
     def run(self, pipeline: Pipeline, write_out: bool = True) -> Any:

@@ -405,14 +405,16 @@ def test_kubeflow_v2_dag_runner_writes_a_kfp_v2_spec_kfp_accepts(tmp_path):
                                   components=[gen, stats])
     experimental = tfxv1.orchestration.experimental
     config = experimental.KubeflowV2DagRunnerConfig(default_image="registry.example.com/hr:1")
-    for name in ("pipeline.yaml", "pipeline.json"):  # TFX's default name is pipeline.json
-        experimental.KubeflowV2DagRunner(config=config, output_dir=str(tmp_path),
-                                         output_filename=name).run(pipeline)
+    experimental.KubeflowV2DagRunner(config=config, output_dir=str(tmp_path)).run(pipeline)
     text = (tmp_path / "pipeline.yaml").read_text()
     assert check_kfp_text(text) == []
     spec = next(yaml.safe_load_all(text))
     assert spec["schemaVersion"] == "2.1.0"
     assert len(spec["root"]["dag"]["tasks"]) == 3  # the two nodes and the run-graph task
-    assert json.loads((tmp_path / "pipeline.json").read_text()) == spec
+    # TFX's old default name: JSON holds one document, and this spec has a platform spec too.
+    with pytest.raises(DefinitionError, match=r"JSON, which holds one .*name the output"):
+        experimental.KubeflowV2DagRunner(config=config, output_dir=str(tmp_path),
+                                         output_filename="pipeline.json").run(pipeline)
+    assert not (tmp_path / "pipeline.json").exists()
     images = {e["container"]["image"] for e in spec["deploymentSpec"]["executors"].values()}
     assert images == {"registry.example.com/hr:1"}
