@@ -1,40 +1,8 @@
-"""`tfx.v1.types.standard_artifacts`: the standard artifact types (Headrace's, same names)."""
+"""`tfx.v1.types.standard_artifacts`: the standard artifact types (Headrace's, same names), the
+same module contents as the legacy `tfx.types.standard_artifacts`."""
 
+from headrace.tfx.types.standard_artifacts import *  # noqa: F403
+from headrace.tfx.types.standard_artifacts import __all__  # noqa: F401
 from headrace.tfx.unsupported import module_getattr
-from headrace.types import (
-    Artifact,
-    ExampleAnomalies,
-    Examples,
-    ExampleStatistics,
-    HyperParameters,
-    InferenceResult,
-    InfraBlessing,
-    Model,
-    ModelBlessing,
-    ModelEvaluation,
-    ModelRun,
-    PushedModel,
-    Schema,
-    TransformCache,
-    TransformGraph,
-)
-
-__all__ = [
-    "Artifact",
-    "ExampleAnomalies",
-    "ExampleStatistics",
-    "Examples",
-    "HyperParameters",
-    "InferenceResult",
-    "InfraBlessing",
-    "Model",
-    "ModelBlessing",
-    "ModelEvaluation",
-    "ModelRun",
-    "PushedModel",
-    "Schema",
-    "TransformCache",
-    "TransformGraph",
-]
 
 __getattr__ = module_getattr("v1.types.standard_artifacts", ())
