@@ -155,7 +155,8 @@ def _images_of(yaml_text: str) -> dict[str, str]:
     return {
         t["name"]: t["container"]["image"]
         for t in doc["spec"]["templates"]
-        if "container" in t and t["name"] != "headrace-exit-handler"
+        # The nodes' steps: the run step and the exit handler take the CPU image whatever runs.
+        if "container" in t and t["name"] not in ("headrace-run", "headrace-exit-handler")
     }
 
 
