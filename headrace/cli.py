@@ -419,21 +419,23 @@ def runs_show(run_id: str, root: str | None, metadata: str | None, as_json: bool
         console.print(table)
     if unfinished:
         console.print("Unfinished: " + ", ".join(f"{n.id} ({n.outcome})" for n in unfinished))
+    # A compiled run its exit handler marked resumes as a workflow (argo retry / replay); a
+    # local one with `headrace run --resume`: one resume hint, the one that fits the run.
+    if not _say_how_it_ended(record) and unfinished:
         console.print(
             f"Resume it: headrace run PIPELINE_FILE --resume {record.run_id}"
             f"{_where(root, metadata)}"
         )
-    _say_how_it_ended(record)
 
 
-def _say_how_it_ended(record: Any) -> None:
+def _say_how_it_ended(record: Any) -> bool:
     """For a run its workflow's exit handler marked (a step killed for good, a stopped run):
-    what happened to each such node, and how to resume."""
+    what happened to each such node, and how to resume. False if none was marked."""
     from headrace.launcher.unfinished import MARK
 
     marked = [e for e in record.executions if e.error.startswith(MARK)]
     if not marked:
-        return
+        return False
     for e in marked:
         console.print(f"[bold]{e.node_id}[/bold] {e.state}: {e.error}", markup=True)
     done = {e.node_id for e in record.executions if e.state in ("COMPLETE", "CACHED")}
@@ -442,6 +444,7 @@ def _say_how_it_ended(record: Any) -> None:
         f"  argo retry {record.run_id}        (in the cluster; or KFP's Retry button)\n"
         f"  headrace replay WORKFLOW.yaml --name {record.run_id}   (on this machine)"
     )
+    return True
 
 
 @runs.command("report")
