@@ -9,6 +9,7 @@ from headrace.launcher.launch import (
     LaunchResult,
     launch,
     output_uri,
+    remove_outputs,
 )
 from headrace.launcher.run_graph import record_run_graph
 
@@ -22,4 +23,5 @@ __all__ = [
     "launch",
     "output_uri",
     "record_run_graph",
+    "remove_outputs",
 ]

@@ -127,8 +127,8 @@ def launch(
     for abandoned in (e for e in earlier if e.state == RUNNING):
         # Its process is gone (killed, or a retried pod): nothing it wrote may be mistaken for
         # a result. Its outputs were never published; remove their directories too.
+        remove_outputs(root, ir.name, node, abandoned.id)
         store.finish(abandoned.id, CANCELED, "abandoned: its process stopped before publishing")
-        _remove_outputs(root, ir.name, node, abandoned.id)
         log(f"{node_id}: marked abandoned execution {abandoned.id} CANCELED")
 
     parameters = driver.resolve_parameters(ir, node, runtime_values or {})
@@ -239,16 +239,18 @@ def launch(
         # Stopped from outside (Ctrl-C, SIGTERM): CANCELED, as a resume would mark it; the node
         # did not fail.
         state = CANCELED if interrupts.is_interrupt(exc) else FAILED
+        # Outputs go first: whoever sees the execution finished must not also see its partial
+        # folders (a killed process in between leaves it RUNNING, which a resume cleans up).
+        remove_outputs(root, ir.name, node, execution_id)
         with contextlib.suppress(Exception):  # the store may be what failed; keep the original
             store.finish(execution_id, state, error)
-        _remove_outputs(root, ir.name, node, execution_id)
         raise
     finally:
         shutil.rmtree(temp_dir, ignore_errors=True)
     return result(EXECUTED, execution_id, decision.reason, inputs, published, page)
 
 
-def _remove_outputs(root: str, pipeline: str, node: Any, execution_id: int) -> None:
+def remove_outputs(root: str, pipeline: str, node: Any, execution_id: int) -> None:
     for o in node.outputs:
         shutil.rmtree(output_uri(root, pipeline, node.id, o.name, execution_id), ignore_errors=True)
     with contextlib.suppress(OSError):

@@ -67,11 +67,12 @@ def mark_unfinished(
                 f"{f.get('displayName')}: {f.get('message')}" for f in failed.values()
             )
             reason = f"{MARK} {status} while this step ran" + (f" ({others})" if others else "")
-        store.finish(execution.id, state, reason)
         # A container node's outputs stay: `argo retry` re-runs its container step into the
-        # same URIs and its publisher publishes this execution (container_publish.py).
+        # same URIs and its publisher publishes this execution (container_publish.py). Others'
+        # go before the state is written, so a finished execution never shows partial folders.
         if execution.node_id not in containers:
             _remove_outputs(root, pipeline, execution.node_id, execution.id)
+        store.finish(execution.id, state, reason)
         log(f"headrace: marked execution {execution.id} ({execution.node_id}) {state}: {reason}")
         marked.append(
             Marked(execution_id=execution.id, node_id=execution.node_id, state=state, reason=reason)

@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 import secrets
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,8 +28,8 @@ from headrace.launcher import (
     check_runtime_values,
     exit_codes,
     launch,
-    output_uri,
     record_run_graph,
+    remove_outputs,
 )
 from headrace.launcher.interrupts import PARENT_ENV
 from headrace.metadata import CANCELED, RUNNING, ExecutionRecord, Store
@@ -186,12 +185,8 @@ class LocalRunner:
         for node_id in nodes:
             for e in self.store.run_executions(ir.name, run_id, node_id):
                 if e.state == RUNNING:
+                    remove_outputs(root, ir.name, ir.node(node_id), e.id)
                     self.store.finish(e.id, CANCELED, "stopped by a second Ctrl-C")
-                    node = ir.node(node_id)
-                    for o in node.outputs:
-                        shutil.rmtree(
-                            output_uri(root, ir.name, node_id, o.name, e.id), ignore_errors=True
-                        )
 
     def _launch(
         self, ir: PipelineIR, node_id: str, run_id: str, root: str, runtime: dict[str, Any]
