@@ -16,8 +16,8 @@ from headrace.launcher.launch import (
     DONE_BEFORE,
     EXECUTED,
     LaunchResult,
-    remove_outputs,
     output_uri,
+    remove_outputs,
 )
 from headrace.launcher.publisher import publish
 from headrace.launcher.summary import write_summary
@@ -84,9 +84,9 @@ def publish_container(
         )
         published = publish(store, node, record.id, outputs, summary_uri=page)
     except Exception as exc:
+        remove_outputs(root, ir.name, node, record.id)  # first: a finished one has none left
         with contextlib.suppress(Exception):  # keep the original error if the store failed
             store.finish(record.id, FAILED, str(exc))
-        remove_outputs(root, ir.name, node, record.id)
         raise
     with contextlib.suppress(OSError):
         os.remove(properties)
