@@ -546,6 +546,13 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
 @click.option("--default-memory", help="Memory request of steps that set none (e.g. 2Gi).")
 @click.option("--retry-limit", type=click.IntRange(0), help="Retries of infrastructure failures.")
 @click.option("--retry-backoff", metavar="DURATION", help="First retry delay, e.g. 30s.")
+@click.option("--memory-retry-factor", type=float, metavar="FACTOR",
+              help="A step killed for memory (exit 137) is retried with its memory limit and "
+                   "request times FACTOR per retry (default 2; above 1).")
+@click.option("--memory-retry-cap", metavar="CAP",
+              help="The most memory such a retry gets: a multiple of the step's declared limit "
+                   "(default 4x; 1x keeps every retry at the declared limit) or a quantity such "
+                   "as 16Gi.")
 @click.option("--step-timeout", "step_timeout_seconds", type=click.IntRange(1), metavar="SECONDS")
 @click.option("--workflow-timeout", "workflow_timeout_seconds", type=click.IntRange(1),
               metavar="SECONDS")
