@@ -364,6 +364,9 @@ def runs_show(run_id: str, root: str | None, metadata: str | None, as_json: bool
             "cached_from": e.cached_from,
             "summary_uri": e.summary_uri,
             "error": e.error.splitlines()[0] if e.error else "",
+            "attempt": e.attempt,
+            "memory_limit": e.memory_limit,
+            "exit_code": e.exit_code,
             "outputs": {
                 p: [
                     {"uri": a.uri, "type": a.TYPE_NAME, "id": a.id, "properties": a.properties}
@@ -417,6 +420,11 @@ def runs_show(run_id: str, root: str | None, metadata: str | None, as_json: bool
                 uris or e["error"],
             )
         console.print(table)
+    # A retried step (a cluster step's retryStrategy): what each attempt had and how it ended.
+    from headrace.launcher.attempts import attempts_by_node
+
+    for node_id, line in attempts_by_node(record.executions).items():
+        console.print(f"{node_id}: {line}", markup=False, highlight=False, soft_wrap=True)
     if unfinished:
         console.print("Unfinished: " + ", ".join(f"{n.id} ({n.outcome})" for n in unfinished))
     # A compiled run its exit handler marked resumes as a workflow (argo retry / replay); a
