@@ -15,9 +15,9 @@ import pytest
 import yaml
 
 from headrace.compiler import BeamOptions, CompileOptions, SecretRef, compile_workflow
-from headrace.compiler.memory_retry import ATTEMPT_ENV, LAST_EXIT_CODE_ENV
 from headrace.compiler.kfp_spec_check import check_kfp_text
 from headrace.compiler.kfp_v2 import KFP_METADATA_URL, compile_kfp
+from headrace.compiler.memory_retry import ATTEMPT_ENV, LAST_EXIT_CODE_ENV
 from headrace.compiler.names import k8s_name
 from headrace.errors import DefinitionError
 from headrace.ir import ParameterIR, decode_graph, definition_json, instance_json, step_ir

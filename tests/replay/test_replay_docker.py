@@ -333,3 +333,42 @@ def test_an_image_without_the_users_code_says_what_to_do(headrace_image, words, 
     assert "headrace image build --context" in str(caught.value)
     # The exit handler still ran: nothing is left RUNNING.
     assert all(e.state != "RUNNING" for e in _executions(database, "user-words", "words-no-code"))
+
+
+@pytest.fixture(scope="module")
+def hungry(tmp_path_factory, headrace_image):
+    directory = _user_dir(
+        tmp_path_factory.mktemp("outside"),
+        "hungry",
+        REPO / "tests" / "replay" / "memory_pipeline.py",
+        {},
+    )
+    built = user_image.build(directory, log=lambda _line: None)
+    return directory, built.name
+
+
+def test_a_step_killed_for_memory_is_retried_with_more_memory(hungry, database, tmp_path):
+    """The step holds 384Mi with a 256Mi limit: the kernel kills its container (a cgroup limit,
+    no swap), the retry gets the compiler's doubled limit from the podSpecPatch and completes;
+    each execution records the limit its attempt had, and runs show lists both."""
+    directory, image = hungry
+    root = tmp_path / "root"
+    text = _compile(directory, image, root, database)
+    runs = _replay(text, "hungry-oom", root).run()
+    (step,) = [r for r in runs if r.task == "hungry"]
+    assert [(a.exit_code, a.message) for a in step.attempts] == [
+        (137, "OOMKilled (exit code 137)"), (0, "")]
+    executions = _executions(database, "hungry", "hungry-oom")
+    assert [(e.state, e.memory_limit, e.exit_code) for e in executions] == [
+        ("CANCELED", 256 * 2**20, 137), ("COMPLETE", 512 * 2**20, None)]
+    (model,) = executions[1].outputs["model"]
+    assert model.properties["megabytes"] == 384
+    shown = subprocess.run(
+        [sys.executable, "-m", "headrace", "runs", "show", "hungry-oom", "--metadata", database],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+    )
+    assert ("hungry: attempt 1: 256Mi, killed, most likely for memory (exit 137); "
+            "attempt 2: 512Mi, COMPLETE") in " ".join(shown.stdout.split())
