@@ -16,8 +16,8 @@ from headrace.launcher.launch import (
     DONE_BEFORE,
     EXECUTED,
     LaunchResult,
-    _remove_outputs,
     output_uri,
+    remove_outputs,
 )
 from headrace.launcher.publisher import publish
 from headrace.launcher.summary import write_summary
@@ -86,7 +86,7 @@ def publish_container(
     except Exception as exc:
         with contextlib.suppress(Exception):  # keep the original error if the store failed
             store.finish(record.id, FAILED, str(exc))
-        _remove_outputs(root, ir.name, node, record.id)
+        remove_outputs(root, ir.name, node, record.id)
         raise
     with contextlib.suppress(OSError):
         os.remove(properties)
