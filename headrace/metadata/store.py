@@ -181,7 +181,12 @@ class Store:
         properties such as `attempt` and `memory_limit`, bytes); returns its id."""
         execution = self._new_execution(who, RUNNING, reason)
         for name, value in (attempt or {}).items():
-            execution.custom_properties[name].int_value = int(value)
+            # MLMD's MySQL schema keeps int_value in a 32-bit INT column: a memory limit of 2Gi
+            # or more is refused there ("Out of range value"), so large ones go as text.
+            if -(2**31) <= int(value) < 2**31:
+                execution.custom_properties[name].int_value = int(value)
+            else:
+                execution.custom_properties[name].string_value = str(int(value))
         if parts:
             execution.custom_properties["cache_parts"].string_value = json.dumps(
                 dict(parts), sort_keys=True
@@ -586,8 +591,14 @@ def _custom(node: Any, name: str) -> str:
 
 
 def _int(node: Any, name: str) -> int | None:
-    """An int custom property, None when absent."""
-    return node.custom_properties[name].int_value if name in node.custom_properties else None
+    """An int custom property (written as text when too large for MLMD's MySQL column), None
+    when absent."""
+    if name not in node.custom_properties:
+        return None
+    value = node.custom_properties[name]
+    if value.WhichOneof("value") == "string_value":
+        return int(value.string_value)
+    return int(value.int_value)
 
 
 def _q(value: str) -> str:
