@@ -364,6 +364,9 @@ def runs_show(run_id: str, root: str | None, metadata: str | None, as_json: bool
             "cached_from": e.cached_from,
             "summary_uri": e.summary_uri,
             "error": e.error.splitlines()[0] if e.error else "",
+            "attempt": e.attempt,
+            "memory_limit": e.memory_limit,
+            "exit_code": e.exit_code,
             "outputs": {
                 p: [
                     {"uri": a.uri, "type": a.TYPE_NAME, "id": a.id, "properties": a.properties}
@@ -417,6 +420,11 @@ def runs_show(run_id: str, root: str | None, metadata: str | None, as_json: bool
                 uris or e["error"],
             )
         console.print(table)
+    # A retried step (a cluster step's retryStrategy): what each attempt had and how it ended.
+    from headrace.launcher.attempts import attempts_by_node
+
+    for node_id, line in attempts_by_node(record.executions).items():
+        console.print(f"{node_id}: {line}", markup=False, highlight=False, soft_wrap=True)
     if unfinished:
         console.print("Unfinished: " + ", ".join(f"{n.id} ({n.outcome})" for n in unfinished))
     # A compiled run its exit handler marked resumes as a workflow (argo retry / replay); a
@@ -546,6 +554,13 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
 @click.option("--default-memory", help="Memory request of steps that set none (e.g. 2Gi).")
 @click.option("--retry-limit", type=click.IntRange(0), help="Retries of infrastructure failures.")
 @click.option("--retry-backoff", metavar="DURATION", help="First retry delay, e.g. 30s.")
+@click.option("--memory-retry-factor", type=float, metavar="FACTOR",
+              help="A step killed for memory (exit 137) is retried with its memory limit and "
+                   "request times FACTOR per retry (default 2; above 1).")
+@click.option("--memory-retry-cap", metavar="CAP",
+              help="The most memory such a retry gets: a multiple of the step's declared limit "
+                   "(default 4x; 1x keeps every retry at the declared limit) or a quantity such "
+                   "as 16Gi.")
 @click.option("--step-timeout", "step_timeout_seconds", type=click.IntRange(1), metavar="SECONDS")
 @click.option("--workflow-timeout", "workflow_timeout_seconds", type=click.IntRange(1),
               metavar="SECONDS")

@@ -37,11 +37,13 @@ from headrace.compiler.step import (
     _args,
     _common_env,
     _image,
+    memory_patch,
 )
 from headrace.dsl.container import step_parameters
 from headrace.dsl.resources import Resources
 from headrace.ir import NodeIR, instance_json
 
+OOM_EXIT_CODE = 137  # what Kubernetes reports for a container the kernel killed for memory
 EXECUTE = "execute"  # = headrace.entrypoint.container_phases.EXECUTE (a test keeps them equal)
 
 
@@ -145,12 +147,18 @@ def _user_template(node: NodeIR, shared: Shared, name: str, items: list[str]) ->
         template["activeDeadlineSeconds"] = str(options.step_timeout_seconds)
     if options.retry_limit:
         # The program's exit codes mean nothing to Headrace, and a program that failed fails
-        # again: retry only what Argo calls an error (pod evicted or deleted, node lost).
+        # again: retry only what Argo calls an error (pod evicted or deleted, node lost), and a
+        # kill for memory (137), which the podSpecPatch answers with more memory.
         template["retryStrategy"] = {
             "limit": str(options.retry_limit),
-            "retryPolicy": "OnError",
+            "retryPolicy": "Always",
+            "expression": f'lastRetry.status == "Error" or asInt(lastRetry.exitCode) in '
+                          f'[{OOM_EXIT_CODE}]',
             "backoff": {"duration": options.retry_backoff, "factor": "2", "maxDuration": "1h"},
         }
+        patch = memory_patch(node, place, options)
+        if patch:
+            template["podSpecPatch"] = patch
     template["container"] = container
     return template
 

@@ -161,6 +161,11 @@ class CompileOptions:
     default_memory: str = "2Gi"
     retry_limit: int = 3
     retry_backoff: str = "30s"
+    # A step killed for memory (exit 137) is retried with its memory limit (and request) times
+    # this factor per retry, up to the cap: a multiple of the declared limit ("4x") or a
+    # quantity ("16Gi"); "1x" keeps every retry at the declared limit (memory_retry.py).
+    memory_retry_factor: float = 2.0
+    memory_retry_cap: str = "4x"
     step_timeout_seconds: int | None = 24 * 3600
     workflow_timeout_seconds: int | None = 3 * 24 * 3600
     # Delete a run's pods once it succeeded; a failed run keeps all of them (upstream steps
@@ -205,6 +210,7 @@ class CompileOptions:
             raise DefinitionError(
                 f"retry_backoff={self.retry_backoff!r} is not a duration like '30s' or '2m'."
             )
+        _check_memory_retry(self.memory_retry_factor, self.memory_retry_cap)
         for name in ("step_timeout_seconds", "workflow_timeout_seconds"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or value <= 0):
@@ -228,3 +234,28 @@ class CompileOptions:
         if beam:
             given["beam"] = dataclasses.replace(given.get("beam", self.beam), **beam)
         return dataclasses.replace(self, **given)
+
+
+def _check_memory_retry(factor: float, cap: str) -> None:
+    if isinstance(factor, bool) or not isinstance(factor, int | float) or not factor > 1:
+        raise DefinitionError(
+            f"--memory-retry-factor={factor!r} (memory_retry_factor) must be a number above 1: "
+            f"each retry of a step killed for memory gets its limit times this factor (e.g. 2). "
+            f"To keep every retry at the declared limit, pass --memory-retry-cap=1x."
+        )
+    multiple = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)x", str(cap))
+    if multiple:
+        if float(multiple.group(1)) < 1:
+            raise DefinitionError(
+                f"--memory-retry-cap={cap} (memory_retry_cap) is below 1x: a retry would get "
+                f"less memory than the declared limit that failed. Use 1x or more (e.g. 4x), "
+                f"or a quantity such as 16Gi."
+            )
+        return
+    try:
+        parse_quantity(cap)
+    except DefinitionError:
+        raise DefinitionError(
+            f"--memory-retry-cap={cap!r} (memory_retry_cap) is neither a multiple of the "
+            f"declared limit such as '4x' nor a memory quantity such as '16Gi'."
+        ) from None

@@ -26,3 +26,14 @@ def parse_quantity(text: str, what: str = "quantity") -> Decimal:
             f"'512Mi' or '4Gi'."
         )
     return Decimal(match.group(1)) * _SCALE[match.group(2)]
+
+
+def format_bytes(value: Decimal) -> str:
+    """A number of bytes as the shortest exact quantity ('512Mi', '1Gi', '1500M'); a fraction of
+    a byte is rounded up (a limit may grow, never shrink, by rounding)."""
+    whole = int(value.to_integral_value(rounding="ROUND_CEILING"))
+    for suffix in ("Ei", "Pi", "Ti", "Gi", "Mi", "Ki", "E", "P", "T", "G", "M", "k"):
+        scale = int(_SCALE[suffix])
+        if whole >= scale and whole % scale == 0:
+            return f"{whole // scale}{suffix}"
+    return str(whole)

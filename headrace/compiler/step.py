@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from headrace.compiler import beam as beam_mod
+from headrace.compiler import memory_retry
 from headrace.compiler.names import k8s_name
 from headrace.compiler.options import CompileOptions
 from headrace.compiler.resources import Placement, placement
@@ -164,8 +165,7 @@ def _template(node: NodeIR, shared: Shared) -> dict[str, Any]:
         container["imagePullPolicy"] = options.image_pull_policy
     container["command"] = run.command
     container["args"] = run.args
-    if run.env:
-        container["env"] = run.env
+    container["env"] = [*run.env, *memory_retry.attempt_env(retries=bool(shared.retry))]
     container["resources"] = place.resources
     if mounts:
         container["volumeMounts"] = mounts
@@ -182,6 +182,9 @@ def _template(node: NodeIR, shared: Shared) -> dict[str, Any]:
         template["activeDeadlineSeconds"] = str(options.step_timeout_seconds)
     if shared.retry:
         template["retryStrategy"] = shared.retry
+        patch = memory_patch(node, place, options)
+        if patch:
+            template["podSpecPatch"] = patch
     template["container"] = container
     if beam_mod.needs_worker_sidecar(beam_args, options.beam):
         template["sidecars"] = [beam_mod.worker_sidecar(
@@ -196,6 +199,18 @@ def _template(node: NodeIR, shared: Shared) -> dict[str, Any]:
         ]}
 
     return template
+
+
+def memory_patch(node: NodeIR, place: Placement, options: CompileOptions) -> str | None:
+    """The podSpecPatch that gives each retry of the node's step more memory (memory_retry.py),
+    or None if no retry would get more."""
+    ladder = memory_retry.memory_ladder(
+        place.resources["requests"]["memory"],
+        place.resources["limits"]["memory"],
+        options,
+        where=f"Node {node.id!r} ({node.component}, defined at {node.defined_at})",
+    )
+    return memory_retry.pod_spec_patch(ladder)
 
 
 def _image(node: NodeIR, options: CompileOptions, gpus: int) -> str:

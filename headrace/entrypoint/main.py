@@ -21,7 +21,7 @@ from headrace.errors import (
     StorageError,
 )
 from headrace.ir import PipelineIR, decode_graph, step_ir
-from headrace.launcher import LaunchResult, exit_codes, launch, record_run_graph
+from headrace.launcher import LaunchResult, attempts, exit_codes, launch, record_run_graph
 from headrace.launcher.interrupts import Terminated, die_with_parent, raise_on_sigterm
 from headrace.metadata import GraphNode, default_url, open_store
 
@@ -108,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
                 root=root,
                 runtime_values=runtime,
                 log=print,
+                attempt=attempts.from_env(os.environ),
             )
         else:
             from headrace.entrypoint.container_phases import run_phase

@@ -20,6 +20,7 @@ from headrace.dsl.component import Component
 from headrace.dsl.context import ExecutionContext
 from headrace.ir import PipelineIR, merge_beam_args
 from headrace.launcher import container, driver, inflight, interrupts, resolver
+from headrace.launcher.attempts import StepAttempt, exit_words
 from headrace.launcher.executor import STORAGE_ERRNOS, load_component, run_executor, storage_error
 from headrace.launcher.publisher import publish
 from headrace.launcher.summary import remove_summary, write_summary
@@ -64,6 +65,7 @@ def launch(
     component: Component | None = None,
     upstream: Mapping[str, Artifacts] | None = None,
     container_runner: container.ContainerRunner | None = None,
+    attempt: StepAttempt | None = None,
 ) -> LaunchResult:
     """Execute (or serve from cache) node `node_id` of `ir` as part of run `run_id`.
 
@@ -72,7 +74,9 @@ def launch(
     object it holds (a function defined in a notebook cannot be imported by reference) and the
     `upstream` outputs by node id (the results of its earlier `run` calls, which may belong to
     other runs). A container node runs through `container_runner` (default: Docker, or a
-    process in development mode; see container.runner_for).
+    process in development mode; see container.runner_for). A cluster step passes its
+    `attempt` (retry number, memory limit, how the attempt before ended), which the execution
+    records.
     """
     started = time.monotonic()
     node = ir.node(node_id)
@@ -124,12 +128,18 @@ def launch(
             done[-1].outputs,
             done[-1].summary_uri,
         )
-    for abandoned in (e for e in earlier if e.state == RUNNING):
+    running = [e for e in earlier if e.state == RUNNING]
+    for abandoned in running:
         # Its process is gone (killed, or a retried pod): nothing it wrote may be mistaken for
         # a result. Its outputs were never published; remove their directories too.
         remove_outputs(root, ir.name, node, abandoned.id)
-        store.finish(abandoned.id, CANCELED, "abandoned: its process stopped before publishing")
-        log(f"{node_id}: marked abandoned execution {abandoned.id} CANCELED")
+        why, code = "abandoned: its process stopped before publishing", None
+        if abandoned is running[-1] and attempt and attempt.last_exit_code is not None:
+            # The attempt before this retry: Argo told this one how it ended.
+            code = attempt.last_exit_code
+            why = f"abandoned: its step {exit_words(code)}; retried"
+        store.finish(abandoned.id, CANCELED, why, exit_code=code)
+        log(f"{node_id}: marked abandoned execution {abandoned.id} CANCELED ({why})")
 
     parameters = driver.resolve_parameters(ir, node, runtime_values or {})
     if node.kind == "resolver":
@@ -176,7 +186,10 @@ def launch(
         runner = container_runner or container.runner_for(node)
     else:
         component = component or load_component(node.executor)
-    execution_id = store.start_execution(who, inputs, reason=decision.reason, parts=parts)
+    execution_id = store.start_execution(
+        who, inputs, reason=decision.reason, parts=parts,
+        attempt=attempt.properties() if attempt else None,
+    )
     beat = inflight.Heartbeat(store, execution_id).start()
     if ir.enable_cache:
         try:

@@ -38,6 +38,11 @@ class ExecutionRecord:
     cache_reason: str = ""  # why the driver reused or did not reuse an earlier result
     summary_uri: str = ""  # the node's HTML summary page (a cache hit points at the reused one's)
     cache_parts: dict[str, str] = field(default_factory=dict)  # digest of each part of its key
+    # What its attempt had and how its process ended, when a cluster step recorded them: Argo's
+    # retry number (0-based), the container's memory limit (bytes), the exit code.
+    attempt: int | None = None
+    memory_limit: int | None = None
+    exit_code: int | None = None
     inputs: dict[str, list[Artifact]] = field(default_factory=dict)
     outputs: dict[str, list[Artifact]] = field(default_factory=dict)
 

@@ -174,10 +174,19 @@ class Store:
         inputs: Outputs,
         reason: str = "",
         parts: Mapping[str, str] | None = None,
+        attempt: Mapping[str, int] | None = None,
     ) -> int:
-        """Record a RUNNING execution with its input events, why the cache did not serve it
-        and the digests of its cache key's parts; returns its id."""
+        """Record a RUNNING execution with its input events, why the cache did not serve it,
+        the digests of its cache key's parts and what its attempt had (`attempt`: custom int
+        properties such as `attempt` and `memory_limit`, bytes); returns its id."""
         execution = self._new_execution(who, RUNNING, reason)
+        for name, value in (attempt or {}).items():
+            # MLMD's MySQL schema keeps int_value in a 32-bit INT column: a memory limit of 2Gi
+            # or more is refused there ("Out of range value"), so large ones go as text.
+            if -(2**31) <= int(value) < 2**31:
+                execution.custom_properties[name].int_value = int(value)
+            else:
+                execution.custom_properties[name].string_value = str(int(value))
         if parts:
             execution.custom_properties["cache_parts"].string_value = json.dumps(
                 dict(parts), sort_keys=True
@@ -282,14 +291,19 @@ class Store:
             execution.custom_properties["summary_uri"].string_value = summary_uri
         self._put_execution("recording reused outputs", execution, {}, outputs, who)
 
-    def finish(self, execution_id: int, state: str, error: str = "") -> None:
-        """Mark an execution FAILED or CANCELED, with the reason."""
+    def finish(
+        self, execution_id: int, state: str, error: str = "", exit_code: int | None = None
+    ) -> None:
+        """Mark an execution FAILED or CANCELED, with the reason (and its process's exit code,
+        when known: a retried step learns the one of the attempt before)."""
 
         def put() -> None:
             [execution] = self._raw.get_executions_by_id([execution_id])
             execution.last_known_state = _STATE.Value(state)
             if error:
                 execution.custom_properties["error"].string_value = error[-4000:]
+            if exit_code is not None:
+                execution.custom_properties["exit_code"].int_value = exit_code
             self._raw.put_executions([execution])
 
         self._call(f"marking execution {execution_id} {state}", put)
@@ -538,6 +552,9 @@ class Store:
                     cache_reason=_custom(e, "cache_reason"),
                     summary_uri=_custom(e, "summary_uri"),
                     cache_parts=json.loads(_custom(e, "cache_parts") or "{}"),
+                    attempt=_int(e, "attempt"),
+                    memory_limit=_int(e, "memory_limit"),
+                    exit_code=_int(e, "exit_code"),
                     inputs=inputs,
                     outputs=outputs,
                 )
@@ -571,6 +588,17 @@ def _custom(node: Any, name: str) -> str:
     """A string custom property of an MLMD execution or context, "" when absent (indexing the
     proto map would insert the key)."""
     return node.custom_properties[name].string_value if name in node.custom_properties else ""
+
+
+def _int(node: Any, name: str) -> int | None:
+    """An int custom property (written as text when too large for MLMD's MySQL column), None
+    when absent."""
+    if name not in node.custom_properties:
+        return None
+    value = node.custom_properties[name]
+    if value.WhichOneof("value") == "string_value":
+        return int(value.string_value)
+    return int(value.int_value)
 
 
 def _q(value: str) -> str:

@@ -34,6 +34,8 @@ _SCALE = {
 }
 DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
 STOPPED_MESSAGE = "Stopped with strategy 'Stop'"
+OOM_MESSAGE = "OOMKilled (exit code 137)"
+OOM_EXIT_CODE = 137
 
 
 def quantity(text: str, what: str) -> float:
@@ -147,7 +149,9 @@ class ProcessRunner:
                     if over or stop.is_set():
                         message = DEADLINE_MESSAGE if over else STOPPED_MESSAGE
                         proc.kill()
-            code = -1 if message else proc.returncode
+            # A process killed by a signal: 128 + its number, as a container runtime reports.
+            code = -1 if message else (
+                128 - proc.returncode if proc.returncode < 0 else proc.returncode)
         finally:
             for side in sidecars:  # Argo kills the sidecars once the main container ends
                 side.terminate()
@@ -225,6 +229,8 @@ class DockerRunner:
                             with contextlib.suppress(docker.errors.APIError):
                                 main.kill()
                 code = -1 if message else code
+                if code == OOM_EXIT_CODE and _oom_killed(main):
+                    message = OOM_MESSAGE  # as Argo words a pod the kernel killed for memory
                 out = main.logs(stdout=True, stderr=False).decode(errors="replace")
                 err = main.logs(stdout=False, stderr=True).decode(errors="replace")
                 files = {p: data for p in pod.outputs if (data := _read(main, p)) is not None}
@@ -246,7 +252,9 @@ class DockerRunner:
         if c.cpus:
             kwargs["nano_cpus"] = int(c.cpus * 1e9)
         if c.memory:
-            kwargs["mem_limit"] = c.memory
+            # No swap beyond the limit (Kubernetes nodes run without): over it, the kernel's
+            # OOM killer ends the container with 137, as in a pod.
+            kwargs["mem_limit"] = kwargs["memswap_limit"] = c.memory
         try:
             return self.client.containers.run(
                 c.image,
@@ -269,6 +277,16 @@ class DockerRunner:
             raise ReplayError(
                 f"container {c.name!r}: Docker cannot start {c.image}: {exc}"
             ) from exc
+
+
+def _oom_killed(container: Any) -> bool:
+    import docker
+
+    try:
+        container.reload()
+    except docker.errors.APIError:
+        return False
+    return bool(container.attrs.get("State", {}).get("OOMKilled"))
 
 
 def _alive(proc: subprocess.Popen[str]) -> bool:

@@ -7,7 +7,10 @@ start), Argo placeholders substituted (`{{workflow.name}}`, `{{workflow.paramete
 `{{workflow.annotations.X}}`, `{{inputs.parameters.X}}`, `{{tasks.T.outputs.parameters.P}}`,
 `{{pod.name}}`) and then Kubernetes' `$(VAR)` expansion applied. Sidecars run beside the main
 container and stop when it ends; `retryStrategy` (limit, exit codes of its expression) and
-`activeDeadlineSeconds` are honoured; a task whose `when` is false is Skipped and its
+`activeDeadlineSeconds` are honoured (each retry gets `{{retries}}` and `{{lastRetry.*}}`, and
+its template's `podSpecPatch` of the main container's resources: a step killed for memory comes
+back with the memory the compiler's patch gives that retry; the downward API's
+`resourceFieldRef` reports the patched limits); a task whose `when` is false is Skipped and its
 dependents still run; output parameters are read from their `valueFrom.path`. Argo's DAG fails
 fast: after a failure nothing new starts, the running tasks finish. Then `spec.onExit` runs, with
 `{{workflow.status}}` and `{{workflow.failures}}` (Argo's JSON list of failed nodes), also when
@@ -22,6 +25,7 @@ samples a big workflow: the tasks it names run, the others count as done without
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import sys
@@ -40,6 +44,8 @@ from headrace.replay.pods import Container, DockerRunner, Pod, ProcessRunner, Ru
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 _K8S_VAR = re.compile(r"\$\$|\$\(([-._a-zA-Z0-9]+)\)")
+# The expression the compiler writes in a podSpecPatch: a list indexed by the retry number.
+_PICK_BY_RETRY = re.compile(r"\{\{=\s*\[((?:\s*'[^']*'\s*,?)*)\]\[sprig\.int\(retries\)\]\s*\}\}")
 _RETRY_CODES = re.compile(r"asInt\(lastRetry\.exitCode\) in \[([0-9, ]*)\]")
 _DISPLAY = "pipelines.kubeflow.org/task_display_name"
 
@@ -227,11 +233,8 @@ class Replay:
             self.log(f"{task['name']}: skipped (when: {task['when']})")
             return TaskRun(task=task["name"], node=display, argv=[], skipped=True)
         glob.update(_inputs(task, template, glob, where))
-        main = self._container(template["container"], glob, where)
-        sidecars = [
-            self._container(s, glob, f"{where} sidecar {s.get('name')!r}")
-            for s in template.get("sidecars", [])
-        ]
+        strategy = template.get("retryStrategy")
+        main, sidecars = self._pod_containers(template, _retry_scope(glob, strategy, []), where)
         outputs = [
             *(
                 p.get("valueFrom", {}).get("path", "")
@@ -240,10 +243,14 @@ class Replay:
             *(a["path"] for a in template.get("outputs", {}).get("artifacts", [])),
         ]
         run = TaskRun(task=task["name"], node=display, argv=main.argv)
-        limit, codes = _retry(template.get("retryStrategy"))
+        limit, codes = _retry(strategy)
         deadline = float(template.get("activeDeadlineSeconds") or self.max_seconds)
         labels = {"dev.headrace.replay": self.name, "dev.headrace.task": task["name"]}
         while True:
+            if run.attempts:  # Argo substitutes each retry's template anew ({{retries}} ...)
+                main, sidecars = self._pod_containers(
+                    template, _retry_scope(glob, strategy, run.attempts), where
+                )
             pod = Pod(
                 name=f"{self.name}-{task['name']}-{len(run.attempts)}",
                 main=main,
@@ -312,6 +319,17 @@ class Replay:
         self.log(f"{task['name']}: child workflow {replay.name} "
                  f"{'succeeded' if code == 0 else 'failed'}")
         return run
+
+    def _pod_containers(
+        self, template: dict[str, Any], glob: Mapping[str, str], where: str
+    ) -> tuple[Container, list[Container]]:
+        """The main container (with the template's podSpecPatch applied) and the sidecars."""
+        main = self._container(_patched_container(template, glob, where), glob, where)
+        sidecars = [
+            self._container(s, glob, f"{where} sidecar {s.get('name')!r}")
+            for s in template.get("sidecars", [])
+        ]
+        return main, sidecars
 
     def _container(self, c: dict[str, Any], glob: Mapping[str, str], where: str) -> Container:
         env = _container_env(c, glob, self.secrets, where)
@@ -492,10 +510,13 @@ def _container_env(
     for var in container.get("env", []):
         if "valueFrom" in var:
             source = var["valueFrom"]
+            if "resourceFieldRef" in source:
+                env[var["name"]] = _resource_field(container, source["resourceFieldRef"], where)
+                continue
             if "secretKeyRef" not in source:
                 raise ReplayError(
                     f"{where}: env {var['name']} uses {sorted(source)}; only "
-                    f"secretKeyRef is supported"
+                    f"secretKeyRef and resourceFieldRef are supported"
                 )
             ref = source["secretKeyRef"]
             try:
@@ -591,6 +612,82 @@ def _collect_artifacts(
         if artifact["name"] == "mlpipeline-ui-metadata":
             ui = json.loads(attempt.files[artifact["path"]])
     return ui
+
+
+def _retry_scope(
+    glob: Mapping[str, str], strategy: dict[str, Any] | None, attempts: list[Attempt]
+) -> dict[str, str]:
+    """What Argo binds in a template with a retryStrategy: `retries` (0-based) and `lastRetry.*`
+    (the attempt before; on the first, exit code "0" and an empty status)."""
+    if not strategy:
+        return dict(glob)
+    last = attempts[-1] if attempts else None
+    return {
+        **glob,
+        "retries": str(len(attempts)),
+        "lastRetry.exitCode": str(last.exit_code) if last else "0",
+        "lastRetry.status": ("Failed" if last.exit_code > 0 else "Error") if last else "",
+        "lastRetry.duration": f"{last.seconds:.0f}" if last else "0",
+    }
+
+
+def _patched_container(
+    template: dict[str, Any], glob: Mapping[str, str], where: str
+) -> dict[str, Any]:
+    """The template's main container with its `podSpecPatch` applied, as the controller does
+    (a strategic merge by container name). Replay applies what the compiler writes: resources
+    of the main container, with simple tags and the one expression form the compiler emits (a
+    list indexed by the retry number); anything else is refused rather than ignored."""
+    container = template["container"]
+    text = template.get("podSpecPatch")
+    if not text:
+        return container
+    where = f"{where} podSpecPatch"
+
+    def pick(match: re.Match[str]) -> str:
+        values = re.findall(r"'([^']*)'", match.group(1))
+        index = int(glob.get("retries", "0"))
+        if "retries" not in glob or index >= len(values):
+            raise ReplayError(f"{where}: {match.group(0)} has no value for retry {index}")
+        return values[index]
+
+    text = _substitute(_PICK_BY_RETRY.sub(pick, text), glob, where)
+    try:
+        patch = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ReplayError(f"{where}: not JSON or YAML: {exc}") from exc
+    if not isinstance(patch, dict) or set(patch) - {"containers"}:
+        raise ReplayError(f"{where}: replay applies only `containers` of a podSpecPatch")
+    merged = dict(container)
+    for change in patch.get("containers", []):
+        if change.get("name") != container.get("name", "main") or set(change) - {
+                "name", "resources"}:
+            raise ReplayError(
+                f"{where}: replay applies only `resources` of the main container ({change})"
+            )
+        resources = {k: dict(v) for k, v in container.get("resources", {}).items()}
+        for kind, values in change.get("resources", {}).items():
+            resources.setdefault(kind, {}).update({k: str(v) for k, v in values.items()})
+        merged["resources"] = resources
+    return merged
+
+
+def _resource_field(container: dict[str, Any], ref: dict[str, Any], where: str) -> str:
+    """The downward API's value of a container's resource (limits.memory ...): in units of its
+    divisor (default 1), rounded up; with no limit set, this machine's capacity (the kubelet
+    gives the node's allocatable)."""
+    kind, _, name = str(ref.get("resource", "")).partition(".")
+    if kind not in ("limits", "requests") or name not in ("cpu", "memory"):
+        raise ReplayError(f"{where}: resourceFieldRef {ref.get('resource')!r} is not supported")
+    value = container.get("resources", {}).get(kind, {}).get(name)
+    if value is not None:
+        amount = quantity(value, f"{where} {kind}.{name}")
+    elif name == "memory":
+        amount = float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    else:
+        amount = float(os.cpu_count() or 1)
+    divisor = quantity(ref.get("divisor", "1"), f"{where} divisor")
+    return str(math.ceil(amount / divisor))
 
 
 def _retry(strategy: dict[str, Any] | None) -> tuple[int, set[int]]:

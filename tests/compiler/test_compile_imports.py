@@ -27,3 +27,13 @@ def test_the_retryable_exit_codes_are_the_launchers():
     from headrace.launcher import exit_codes
 
     assert exit_codes.RETRYABLE == RETRYABLE_EXIT_CODES
+
+
+def test_the_attempt_env_names_are_the_launchers():
+    from headrace.compiler import memory_retry
+    from headrace.compiler.container_step import OOM_EXIT_CODE
+    from headrace.launcher import attempts, exit_codes
+
+    for name in ("MEMORY_LIMIT_ENV", "ATTEMPT_ENV", "LAST_EXIT_CODE_ENV"):
+        assert getattr(memory_retry, name) == getattr(attempts, name)
+    assert OOM_EXIT_CODE == exit_codes.KILLED

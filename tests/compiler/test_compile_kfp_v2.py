@@ -17,6 +17,7 @@ import yaml
 from headrace.compiler import BeamOptions, CompileOptions, SecretRef, compile_workflow
 from headrace.compiler.kfp_spec_check import check_kfp_text
 from headrace.compiler.kfp_v2 import KFP_METADATA_URL, compile_kfp
+from headrace.compiler.memory_retry import ATTEMPT_ENV, LAST_EXIT_CODE_ENV
 from headrace.compiler.names import k8s_name
 from headrace.errors import DefinitionError
 from headrace.ir import ParameterIR, decode_graph, definition_json, instance_json, step_ir
@@ -123,8 +124,10 @@ def test_each_executor_runs_the_entrypoint_with_the_argo_steps_args(penguin_v2):
         # Only the component definition, never the IR: no env carries it.
         node = next(n for n in ir.nodes if k8s_name(n.id) == task)
         assert f"--definition={definition_json(ir, node)}" in container["args"]
+        # Argo's retry number and last exit code (memory_retry.py) exist only in Argo.
         assert [e["name"] for e in container.get("env", [])] == [
-            e["name"] for e in step.get("env", []) if "value" in e
+            e["name"] for e in step.get("env", [])
+            if "value" in e and e["name"] not in (ATTEMPT_ENV, LAST_EXIT_CODE_ENV)
         ]
         assert "HEADRACE_IR" not in json.dumps(spec)
 

@@ -68,7 +68,11 @@ def test_a_container_node_becomes_driver_user_step_and_publisher():
     # The node's resources and GPUs go to the user's step; no metadata password reaches it.
     assert container["resources"]["limits"] == {"cpu": "2", "memory": "1Gi", "nvidia.com/gpu": "1"}
     assert "HEADRACE_MYSQL_PASSWORD" not in json.dumps(container)
-    assert user["retryStrategy"]["retryPolicy"] == "OnError"
+    # Argo's errors (pod lost) and a kill for memory (137, with more memory) only.
+    assert user["retryStrategy"]["retryPolicy"] == "Always"
+    assert user["retryStrategy"]["expression"] == (
+        'lastRetry.status == "Error" or asInt(lastRetry.exitCode) in [137]')
+    assert "podSpecPatch" in user
 
     driver = template(doc, "CountLines (driver)")
     assert driver["container"]["image"] == "registry.example.com/headrace:1.0"

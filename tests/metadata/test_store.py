@@ -156,3 +156,15 @@ def test_a_process_without_the_artifact_class_cannot_change_what_was_recorded(sq
     assert again.properties == {"slope": 2.5}
     [proto] = store._raw.get_artifacts_by_id([line.id])
     assert proto.properties["slope"].double_value == 2.5 and "slope" not in proto.custom_properties
+
+
+def test_an_attempts_memory_limit_and_exit_code_round_trip(store_url):
+    # 8Gi does not fit MLMD's 32-bit int column on MySQL; the store keeps it as text there.
+    store = open_store(store_url)
+    who = NodeExecution(pipeline="p", run_id="r", node_id="n", component="C")
+    first = store.start_execution(who, {}, attempt={"attempt": 0, "memory_limit": 8 * 2**30})
+    store.finish(first, FAILED, "killed", exit_code=137)
+    store.start_execution(who, {}, attempt={"attempt": 1, "memory_limit": 256 * 2**20})
+    recorded = store.run_executions("p", "r", "n")
+    assert [(e.attempt, e.memory_limit, e.exit_code) for e in recorded] == [
+        (0, 8 * 2**30, 137), (1, 256 * 2**20, None)]
