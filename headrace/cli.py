@@ -520,6 +520,9 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
 @click.option("--image-pull-policy", type=click.Choice(["Always", "IfNotPresent", "Never"]))
 @click.option("--image-pull-secret", "image_pull_secrets", multiple=True, metavar="SECRET",
               help="A Secret with registry credentials (repeatable).")
+@click.option("--host-network", "host_network", is_flag=True, default=None,
+              help="Run every pod on its node's network (a single-node or test cluster with no "
+                   "pod network, as scripts/local-cluster.sh starts; Argo format only).")
 @click.option("--namespace", help="Kubernetes namespace of the workflow (default: headrace, "
               "the manifests').")
 @click.option("--service-account", help="Service account of the steps' pods (default: "

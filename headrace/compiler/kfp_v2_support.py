@@ -31,6 +31,8 @@ _WORKFLOW_ONLY = {
     "pipeline-install-config)",
     "workflow_timeout_seconds": "a v2 spec has no pipeline-wide timeout; keep the per-step "
     "timeout (--step-timeout)",
+    "host_network": "a v2 spec's Kubernetes platform settings have no host network; KFP "
+    "clusters have a pod network",
     "nodes_per_workflow": "KFP makes one Argo Workflow of a v2 spec and cannot split it; each "
     "task carries only its own node, so leave the split out",
 }

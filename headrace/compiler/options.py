@@ -144,6 +144,8 @@ class CompileOptions:
     gpu_image: str | None = None  # for steps that ask for GPUs; default: `image`
     image_pull_policy: Literal["Always", "IfNotPresent", "Never"] | None = None
     image_pull_secrets: tuple[str, ...] = ()  # Secrets holding private-registry credentials
+    # Pods on the node's network (scripts/local-cluster.sh: one node, no pod network or DNS).
+    host_network: bool = False
     namespace: str | None = cluster.NAMESPACE  # None: the submitter's
     service_account: str | None = cluster.SERVICE_ACCOUNT  # None: the namespace's default
     generate_name: str | None = None  # default: the pipeline's name

@@ -34,7 +34,7 @@ RUN_LABEL = "headrace.dev/run"
 PART_LABEL = "headrace.dev/part"
 _CHILD_RUN_ID = "{{workflow.parameters." + RUN_ID_PARAMETER + "}}"
 # What a part keeps of the whole workflow's spec, in the order the spec is written.
-_HEAD = ("serviceAccountName", "imagePullSecrets")
+_HEAD = ("serviceAccountName", "imagePullSecrets", "hostNetwork", "dnsPolicy")
 _TAIL = ("activeDeadlineSeconds", "podGC", "podMetadata", "volumes")
 
 

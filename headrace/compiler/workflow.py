@@ -83,6 +83,11 @@ def build_workflow(ir: PipelineIR, options: CompileOptions) -> Built:
         spec["serviceAccountName"] = options.service_account
     if options.image_pull_secrets:
         spec["imagePullSecrets"] = [{"name": n} for n in options.image_pull_secrets]
+    if options.host_network:
+        # Every pod on the node's network (a single-node or test cluster without a pod network
+        # or cluster DNS); Service names still resolve where the cluster has DNS.
+        spec["hostNetwork"] = True
+        spec["dnsPolicy"] = "ClusterFirstWithHostNet"
     if parameters:
         spec["arguments"] = {"parameters": parameters}
     if options.workflow_timeout_seconds:

@@ -4,6 +4,7 @@ byte-identical output."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -11,6 +12,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 from headrace.compiler import BeamOptions, compile_pipeline, compile_workflow
 from tests.compiler.helpers import (
@@ -233,3 +235,22 @@ def test_step_arguments_parse_with_the_entrypoints_own_parser(doc):
         assert args.run_id == "{{workflow.name}}"
         assert (args.phase, args.graph_env) == ("run", "HEADRACE_GRAPH") or (
             args.instance == "{{inputs.parameters.node}}" and json.loads(args.definition))
+
+
+def test_host_network_puts_every_pod_of_the_workflow_and_its_parts_on_the_nodes_network():
+    assert "hostNetwork" not in compile_doc(fan_out(3, gpu_every=1000))["spec"]
+    doc = compile_doc(fan_out(3, gpu_every=1000), host_network=True)
+    assert doc["spec"]["hostNetwork"] is True
+    assert doc["spec"]["dnsPolicy"] == "ClusterFirstWithHostNet"  # Service names still resolve
+    split = compile_workflow(fan_out(6, gpu_every=1000),
+                             dataclasses.replace(BASE, host_network=True, nodes_per_workflow=3))
+    parts = [d for d in yaml.safe_load_all(split.yaml) if d and d["kind"] == "WorkflowTemplate"]
+    assert parts and all(p["spec"]["hostNetwork"] is True for p in parts)
+
+
+def test_a_kfp_v2_spec_refuses_host_network_and_says_where_it_works():
+    from headrace.compiler.kfp_v2 import compile_kfp
+    from headrace.errors import DefinitionError
+
+    with pytest.raises(DefinitionError, match=r"host_network=True \(`--host-network`\).*--format argo"):
+        compile_kfp(fan_out(3, gpu_every=1000), dataclasses.replace(BASE, host_network=True))

@@ -1,0 +1,3 @@
+module headrace/tools/cluster/pause
+
+go 1.24.0
