@@ -252,5 +252,6 @@ def test_a_kfp_v2_spec_refuses_host_network_and_says_where_it_works():
     from headrace.compiler.kfp_v2 import compile_kfp
     from headrace.errors import DefinitionError
 
-    with pytest.raises(DefinitionError, match=r"host_network=True \(`--host-network`\).*--format argo"):
+    refused = r"host_network=True \(`--host-network`\).*--format argo"
+    with pytest.raises(DefinitionError, match=refused):
         compile_kfp(fan_out(3, gpu_every=1000), dataclasses.replace(BASE, host_network=True))
