@@ -137,8 +137,21 @@ build() {
   stamp="$BIN/.argo-$ARGO_VERSION"
   if [[ ! -f $stamp ]]; then
     say "building Argo Workflows $ARGO_VERSION from its Go module (once; 2-4 min)"
-    (cd tools/cluster/argo && CGO_ENABLED=0 go build -mod=readonly -trimpath -ldflags "-s -w" \
-      -o "$BIN/" github.com/argoproj/argo-workflows/v3/cmd/{workflow-controller,argoexec})
+    (cd tools/cluster/argo && go mod download github.com/argoproj/argo-workflows/v3)
+    # The proxy's zip of argo-workflows has no workflow/executor/osspecific/signal_linux.go (only
+    # darwin and windows), so argoexec does not build for Linux from it ("undefined: Setpgid").
+    # Build from a writable copy of the module with our own Linux file added
+    # (tools/cluster/argo/osspecific_linux.go.in); go build -overlay refuses module-cache paths.
+    local src work=$CACHE/argo-build
+    src=$(cd tools/cluster/argo && go list -m -f '{{.Dir}}' github.com/argoproj/argo-workflows/v3)
+    rm -rf "$work" && mkdir -p "$work"
+    cp -r "$src" "$work/argo-workflows" && chmod -R u+w "$work/argo-workflows"
+    cp tools/cluster/argo/osspecific_linux.go.in \
+      "$work/argo-workflows/workflow/executor/osspecific/signal_linux.go"
+    cp tools/cluster/argo/{go.mod,go.sum,tools.go} "$work/"
+    (cd "$work" && go mod edit -replace "github.com/argoproj/argo-workflows/v3=./argo-workflows" \
+      && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" \
+        -o "$BIN/" github.com/argoproj/argo-workflows/v3/cmd/{workflow-controller,argoexec})
     touch "$stamp"
   fi
   if [[ ! -x $BIN/pause ]]; then
@@ -247,6 +260,9 @@ state = "$RUN/containerd"
   address = "$CTR_SOCK"
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$PAUSE_IMAGE"
+  # The kubelet asks for oom_score_adj -998 for sandboxes; a machine that is itself a container
+  # may not lower it, and runc then dies before the pod starts ("can't get final child's PID").
+  restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
@@ -354,7 +370,7 @@ up() {
 
   say "Argo's CRDs and Headrace's manifests (tools/cluster/overlay)"
   local argo_src; argo_src=$(cd tools/cluster/argo && go list -m -f '{{.Dir}}' github.com/argoproj/argo-workflows/v3)
-  "${kubectl[@]}" apply --server-side -f "$argo_src/manifests/base/crds/minimal" >/dev/null
+  "${kubectl[@]}" apply --server-side -k "$argo_src/manifests/base/crds/minimal" >/dev/null
   "${kubectl[@]}" apply -k tools/cluster/overlay >/dev/null
   "${kubectl[@]}" -n "$NAMESPACE" apply -f - >/dev/null <<EOF
 apiVersion: v1
@@ -414,9 +430,10 @@ down() {
   stop etcd
   # Pod volumes (secrets, projected tokens), sandbox mounts and container root file systems.
   local mnt
-  for mnt in $(awk '{print $2}' /proc/mounts | grep -E "^($STATE|$RUN|$CACHE/containerd)/" | sort -r); do
-    umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
-  done
+  awk '{print $2}' /proc/mounts | grep -E "^($STATE|$RUN|$CACHE/containerd)/" | sort -r |
+    while read -r mnt; do
+      umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
+    done
   ip link del hr-cni0 2>/dev/null || true
   ip addr del "$NODE_IP/32" dev lo 2>/dev/null || true
   rm -rf "$STATE" "$RUN"
