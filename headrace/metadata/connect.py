@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 from ml_metadata import errors as mlmd_errors
 from ml_metadata.metadata_store import metadata_store as ms
@@ -23,17 +24,36 @@ def open_store(url: str) -> Store:
         found = probe(parsed.host, parsed.port, mysql=parsed.scheme == "mysql")
         if not found.ok:
             raise _unreachable(parsed, found)
-    try:
-        raw = retrying(lambda: ms.MetadataStore(_config(parsed)), attempts=10, base_delay=0.1)
-        # gRPC connects lazily; one cheap read proves the server answers.
-        retrying(lambda: raw.get_context_types(), attempts=3)
-    except (mlmd_errors.StatusError, RuntimeError, OSError) as exc:
-        if parsed.scheme == "mysql" and found is not None:
-            # The server answered the probe, so it is the login or the database it refused.
-            raise MetadataAccessDenied(_refused(parsed, found.server, exc)) from exc
-        raise MetadataConnectionError(_explain(parsed, exc)) from exc
-    reopen = (lambda: ms.MetadataStore(_config(parsed))) if parsed.scheme == "mysql" else None
-    return Store(raw, parsed, reopen=reopen)
+    last: BaseException | None = None
+    for attempt in range(_LOGIN_ATTEMPTS):
+        try:
+            raw = retrying(lambda: ms.MetadataStore(_config(parsed)), attempts=10, base_delay=0.1)
+            # gRPC connects lazily; one cheap read proves the server answers.
+            retrying(lambda: raw.get_context_types(), attempts=3)
+        except (mlmd_errors.StatusError, RuntimeError, OSError) as exc:
+            if parsed.scheme != "mysql" or found is None:
+                raise MetadataConnectionError(_explain(parsed, exc)) from exc
+            last = exc
+        else:
+            reopen = (lambda: ms.MetadataStore(_config(parsed))) if parsed.scheme == "mysql" else None
+            return Store(raw, parsed, reopen=reopen)
+        # The server answered the probe and then failed the login. MLMD's message is often empty
+        # for a wrong password and for a server shutting down alike (the port still accepts for a
+        # moment), so probe again before blaming the login: a server gone now is a restart, which
+        # fails with the unreachable store's retryable error; one that answers is tried again.
+        time.sleep(_LOGIN_RECHECK_SECONDS * (attempt + 1))
+        found = probe(parsed.host, parsed.port, mysql=True)
+        if not found.ok:
+            raise _unreachable(parsed, found) from last
+    assert last is not None and found is not None
+    # Answered every probe and refused every login: it is the login or the database.
+    raise MetadataAccessDenied(_refused(parsed, found.server, last)) from last
+
+
+# A refused MySQL login is tried this many times, each followed by a probe after 0.5, 1 and
+# 1.5 s: a wrong password is reported 3 s later; a server restarting is not called a refusal.
+_LOGIN_ATTEMPTS = 3
+_LOGIN_RECHECK_SECONDS = 0.5
 
 
 def _config(url: MetadataUrl) -> mlmd.ConnectionConfig | mlmd.MetadataStoreClientConfig:

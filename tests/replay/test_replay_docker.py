@@ -386,12 +386,6 @@ def demo(tmp_path_factory, headrace_image):
     return directory, built.name
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="a race seen once here: a step that connects while the server shuts down gets an "
-    "empty MLMD error after a good probe, which open_store (metadata/connect.py) calls a refused "
-    "login (exit 10, not retried); re-probing before blaming the login would fix it",
-)
 def test_a_mariadb_restart_mid_step_is_ridden_out_in_containers(
     client, demo, private_mariadb, tmp_path, monkeypatch
 ):

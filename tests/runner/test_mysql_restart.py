@@ -8,6 +8,7 @@ import os
 import secrets
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -59,3 +60,34 @@ def test_a_server_restart_mid_run_is_ridden_out(private_mariadb, tmp_path, isola
     assert _count(server, database, "Artifact") == 4
     assert _count(server, database, "Event") == 4 + 5
     assert _count(server, database, "Execution") == 4
+
+
+def test_a_store_opened_while_the_server_restarts_is_never_called_a_refused_login(
+    private_mariadb, monkeypatch
+):
+    """Opening a store in the moments a server shuts down: the port still answers the probe
+    and the login then fails with an empty message. That is a restart (a retryable
+    MetadataConnectionError), never MetadataAccessDenied (a wrong password, not retried)."""
+    from headrace.errors import MetadataAccessDenied, MetadataConnectionError
+
+    server = private_mariadb
+    url = server.url(f"headrace_reopen_{secrets.token_hex(3)}")
+    monkeypatch.setenv("HEADRACE_MYSQL_PASSWORD", "headrace-test")
+    open_store(url)  # creates the schema
+    outcomes: dict[str, int] = {"opened": 0, "unreachable": 0}
+    for _ in range(3):
+        # Now and then a shutdown under a stream of logins hangs; a kill then ends it.
+        stopper = threading.Thread(target=server.stop, kwargs={"timeout": 8})
+        stopper.start()
+        while stopper.is_alive():
+            try:
+                open_store(url)
+                outcomes["opened"] += 1
+            except MetadataAccessDenied as exc:
+                pytest.fail(f"a restarting server was called a refused login: {exc}")
+            except MetadataConnectionError:
+                outcomes["unreachable"] += 1
+            time.sleep(0.02)  # a flood of logins can keep MariaDB from finishing its shutdown
+        server.start()
+    assert outcomes["unreachable"] > 0, outcomes  # the loop did meet the server going away
+    open_store(url)

@@ -120,13 +120,14 @@ class MariaDBServer:
             time.sleep(0.1)
         raise RuntimeError(f"mariadbd not up on port {self.port} in {timeout}s: {self.log_tail()}")
 
-    def stop(self) -> None:
-        """A clean shutdown (SIGTERM, as a service manager restarting it sends)."""
+    def stop(self, timeout: float = 60.0) -> None:
+        """A clean shutdown (SIGTERM, as a service manager restarting it sends); killed after
+        `timeout` seconds."""
         if self.process is None:
             return
         self.process.terminate()
         try:
-            self.process.wait(timeout=60)
+            self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
