@@ -27,16 +27,11 @@ def open_store(url: str) -> Store:
     last: BaseException | None = None
     for attempt in range(_LOGIN_ATTEMPTS):
         try:
-            raw = retrying(lambda: ms.MetadataStore(_config(parsed)), attempts=10, base_delay=0.1)
-            # gRPC connects lazily; one cheap read proves the server answers.
-            retrying(lambda: raw.get_context_types(), attempts=3)
+            return _open(parsed)
         except (mlmd_errors.StatusError, RuntimeError, OSError) as exc:
             if parsed.scheme != "mysql" or found is None:
                 raise MetadataConnectionError(_explain(parsed, exc)) from exc
             last = exc
-        else:
-            reopen = (lambda: ms.MetadataStore(_config(parsed))) if parsed.scheme == "mysql" else None
-            return Store(raw, parsed, reopen=reopen)
         # The server answered the probe and then failed the login. MLMD's message is often empty
         # for a wrong password and for a server shutting down alike (the port still accepts for a
         # moment), so probe again before blaming the login: a server gone now is a restart, which
@@ -48,6 +43,14 @@ def open_store(url: str) -> Store:
     assert last is not None and found is not None
     # Answered every probe and refused every login: it is the login or the database.
     raise MetadataAccessDenied(_refused(parsed, found.server, last)) from last
+
+
+def _open(parsed: MetadataUrl) -> Store:
+    raw = retrying(lambda: ms.MetadataStore(_config(parsed)), attempts=10, base_delay=0.1)
+    # gRPC connects lazily; one cheap read proves the server answers.
+    retrying(lambda: raw.get_context_types(), attempts=3)
+    reopen = (lambda: ms.MetadataStore(_config(parsed))) if parsed.scheme == "mysql" else None
+    return Store(raw, parsed, reopen=reopen)
 
 
 # A refused MySQL login is tried this many times, each followed by a probe after 0.5, 1 and
