@@ -23,7 +23,7 @@ from headrace.errors import (
 from headrace.ir import PipelineIR, decode_graph, step_ir
 from headrace.launcher import LaunchResult, attempts, exit_codes, launch, record_run_graph
 from headrace.launcher.interrupts import Terminated, die_with_parent, raise_on_sigterm
-from headrace.metadata import GraphNode, default_url, open_store
+from headrace.metadata import GraphNode, default_url, open_store, retry_seconds
 
 # argparse rather than click: this runs in every container step and must start fast with
 # nothing but the standard library; its flags are a machine interface written by the compiler.
@@ -92,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
             node = ir.node(args.node)
             ir = _with_node_beam_args(ir, node.id, tuple(args.beam_arg))
         root = args.root or ir.root or "headrace-root"
-        store = open_store(args.metadata or ir.metadata or default_url(root))
+        url = args.metadata or ir.metadata or default_url(root)
+        # A step waits for a store being restarted rather than spend its retries on it.
+        store = open_store(url, wait_seconds=retry_seconds())
         runtime = dict(_runtime_param(text) for text in args.runtime_param)
         runtime.update(_runtime_text(text) for text in args.runtime_text)
         if not args.definition:
@@ -159,7 +161,7 @@ def _record_run(args: argparse.Namespace) -> int:
     if not text:
         raise DefinitionError(f"Environment variable {args.graph_env!r} holds no run graph.")
     graph = [GraphNode(**row) for row in decode_graph(text)]
-    store = open_store(args.metadata)
+    store = open_store(args.metadata, wait_seconds=retry_seconds())
     store.record_run_graph(args.pipeline, args.run_id, graph)
     print(f"headrace: run {args.run_id} of {args.pipeline}: graph of {len(graph)} nodes recorded")
     return exit_codes.OK
@@ -179,7 +181,7 @@ def _exit_handler(args: argparse.Namespace) -> int:
 
     if not (args.pipeline and args.root and args.metadata):
         raise DefinitionError("--phase=exit-handler needs --pipeline, --root and --metadata.")
-    store = open_store(args.metadata)
+    store = open_store(args.metadata, wait_seconds=retry_seconds())
     marked = mark_unfinished(
         store,
         args.pipeline,

@@ -20,6 +20,7 @@ from headrace.metadata.records import (
     NodeExecution,
     RunRecord,
 )
+from headrace.metadata.retry import retry_seconds
 from headrace.metadata.store import Store
 from headrace.metadata.urls import PASSWORD_ENV, MetadataUrl, default_url, parse
 
@@ -40,4 +41,5 @@ __all__ = [
     "default_url",
     "open_store",
     "parse",
+    "retry_seconds",
 ]

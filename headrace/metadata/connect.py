@@ -16,12 +16,16 @@ from headrace.metadata.store import Store
 from headrace.metadata.urls import PASSWORD_ENV, MetadataUrl, parse
 
 
-def open_store(url: str) -> Store:
-    """Connect to the store at `url` (see headrace.metadata.urls), creating it if needed."""
+def open_store(url: str, *, wait_seconds: float = 0.0) -> Store:
+    """Connect to the store at `url` (see headrace.metadata.urls), creating it if needed.
+
+    A server that cannot be reached fails at once, unless `wait_seconds` is given: a cluster
+    step waits that long for a store being restarted or rescheduled rather than spend its
+    retries on it (a person at a terminal wants the mistyped port now)."""
     parsed = parse(url)
     found = None
     if parsed.scheme != "sqlite":
-        found = probe(parsed.host, parsed.port, mysql=parsed.scheme == "mysql")
+        found = _probe_until(parsed, time.monotonic() + wait_seconds)
         if not found.ok:
             raise _unreachable(parsed, found)
     last: BaseException | None = None
@@ -43,6 +47,21 @@ def open_store(url: str) -> Store:
     assert last is not None and found is not None
     # Answered every probe and refused every login: it is the login or the database.
     raise MetadataAccessDenied(_refused(parsed, found.server, last)) from last
+
+
+def _probe_until(parsed: MetadataUrl, deadline: float) -> Probe:
+    """Probe until the server answers or `deadline` passes; only an absent server (refused,
+    no answer, a name not resolving yet) is waited for, not a port that is another service's."""
+    delay = 0.25
+    while True:
+        found = probe(parsed.host, parsed.port, mysql=parsed.scheme == "mysql")
+        if found.ok or found.problem not in _WAITED_FOR or time.monotonic() >= deadline:
+            return found
+        time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+        delay = min(delay * 2, 2.0)
+
+
+_WAITED_FOR = ("refused", "timeout", "dns")
 
 
 def _open(parsed: MetadataUrl) -> Store:

@@ -411,7 +411,9 @@ def test_a_mariadb_restart_mid_step_is_ridden_out_in_containers(
         while time.monotonic() < deadline:
             if list(root.glob("demo/produce/examples/*/data.txt")):
                 server.stop()
-                time.sleep(3.5)
+                # Longer than the retries' backoff (1 + 2 + 4 s): steps that open their store
+                # now wait for it (open_store's wait_seconds) instead of exhausting retries.
+                time.sleep(8)
                 server.start()
                 restarted.append(time.monotonic())
                 return
@@ -430,3 +432,33 @@ def test_a_mariadb_restart_mid_step_is_ridden_out_in_containers(
     # One artifact per output and one output event each: nothing published twice.
     assert server.sql(f"SELECT COUNT(*) FROM `{database}`.`Artifact`").strip() == "4"
     assert server.sql(f"SELECT COUNT(*) FROM `{database}`.`Event` WHERE type = 4").strip() == "4"
+
+
+def test_a_store_down_as_the_workflow_starts_is_waited_for(
+    client, demo, private_mariadb, tmp_path
+):
+    """MLMD away for longer than the steps' retries last (1 + 2 + 4 s of backoff) as the
+    workflow starts, as when its MySQL pod is being rescheduled: the steps wait for the store
+    when they open it (open_store's wait_seconds) and the run succeeds, recorded once."""
+    from tests.support.mariadb_server import PASSWORD
+
+    server = private_mariadb
+    database = f"headrace_replayed_{secrets.token_hex(3)}"
+    url = server.url(database)
+    directory, image = demo
+    root = tmp_path / "root"
+    text = _compile(directory, image, root, url)
+    replay = Replay(text, workflow_name="demo-late-store", docker=True, root=str(root),
+                    secrets={"headrace-mysql": {"password": PASSWORD}}, parallelism=2)
+    server.stop()
+    starter = threading.Timer(15, server.start)
+    starter.start()
+    try:
+        runs = replay.run()
+    finally:
+        starter.join()
+    assert all(r.succeeded for r in runs)
+    assert all(len(r.attempts) <= 1 for r in runs), [(r.task, len(r.attempts)) for r in runs]
+    executions = _executions(url, "demo", "demo-late-store")
+    assert sorted(e.node_id for e in executions if e.state == "COMPLETE") == sorted(
+        ["produce", "count_a", "count_b", "train"])

@@ -91,3 +91,37 @@ def test_a_store_opened_while_the_server_restarts_is_never_called_a_refused_logi
         server.start()
     assert outcomes["unreachable"] > 0, outcomes  # the loop did meet the server going away
     open_store(url)
+
+
+def test_a_step_waits_for_a_store_being_restarted_and_a_terminal_does_not(
+    private_mariadb, monkeypatch
+):
+    """A step (the entrypoint) opening its store while the server is down waits for it
+    (wait_seconds) instead of spending its Argo retries; `headrace run` at a terminal is told
+    at once that nothing listens."""
+    from headrace.errors import MetadataConnectionError
+
+    server = private_mariadb
+    url = server.url(f"headrace_wait_{secrets.token_hex(3)}")
+    monkeypatch.setenv("HEADRACE_MYSQL_PASSWORD", "headrace-test")
+    open_store(url)
+    server.stop()
+    started = time.monotonic()
+    with pytest.raises(MetadataConnectionError, match="nothing accepts connections"):
+        open_store(url)
+    assert time.monotonic() - started < 2
+    restarter = threading.Timer(3.0, server.start)
+    restarter.start()
+    started = time.monotonic()
+    try:
+        open_store(url, wait_seconds=60)
+    finally:
+        restarter.join()
+    waited = time.monotonic() - started
+    assert 3.0 <= waited < 30, waited
+    server.stop()
+    started = time.monotonic()
+    with pytest.raises(MetadataConnectionError, match="nothing accepts connections"):
+        open_store(url, wait_seconds=1.5)  # a server that stays away still ends the wait
+    assert 1.5 <= time.monotonic() - started < 10
+    server.start()
