@@ -83,11 +83,39 @@ def watch(namespace: str, workflow: str, out: Path, delete_node: str | None,
         if phase in FINISHED or time.monotonic() > deadline:
             (out / "workflow.json").write_text(json.dumps(current))
             print(f"watch: workflow {workflow} is {phase}")
+            if phase != "Succeeded":
+                _explain_failure(core, namespace, current, out)
             if delete_node and deleted is None:
                 print(f"watch: node {delete_node}'s pod was never seen running", file=sys.stderr)
                 return 1
             return 0 if phase == "Succeeded" else 1
         time.sleep(1.0)
+
+
+def _explain_failure(core: Any, namespace: str, workflow: dict[str, Any], out: Path) -> None:
+    """Each failed step's message and the end of its log (OUT_DIR/logs/), while its pod is
+    still there (podGC keeps a failed workflow's pods)."""
+    (out / "logs").mkdir(exist_ok=True)
+    for node in workflow.get("status", {}).get("nodes", {}).values():
+        if node.get("type") != "Pod" or node.get("phase") not in ("Failed", "Error"):
+            continue
+        print(f"watch: {node['displayName']} {node['phase']}: {node.get('message', '')}",
+              file=sys.stderr)
+        pod = _pod_name(workflow, node)
+        try:
+            log = core.read_namespaced_pod_log(pod, namespace, container="main")
+        except Exception as exc:  # the pod may be gone (deleted, or garbage-collected)
+            print(f"watch:   no log of pod {pod}: {getattr(exc, 'reason', exc)}", file=sys.stderr)
+            continue
+        (out / "logs" / f"{pod}.log").write_text(log)
+        for line in log.splitlines()[-12:]:
+            print(f"watch:   {line[:300]}", file=sys.stderr)
+
+
+def _pod_name(workflow: dict[str, Any], node: dict[str, Any]) -> str:
+    # Argo's pod-name format v2: <workflow>-<template>-<the node id's hash suffix>.
+    name = workflow["metadata"]["name"]
+    return f"{name}-{node['templateName']}-{node['id'].rsplit('-', 1)[-1]}"
 
 
 def _template_resources(workflow: dict[str, Any]) -> dict[str, dict[str, Any]]:

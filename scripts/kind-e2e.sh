@@ -2,7 +2,8 @@
 # The penguin pipeline on a local kind cluster, end to end:
 #   kind cluster (manifests/overlays/kind/kind-cluster.yaml) -> Argo Workflows -> Headrace images
 #   (`headrace image build`, `kind load`) -> manifests (MySQL, MLMD, pipeline root, RBAC) ->
-#   compile inside the image -> submit and watch -> check the lineage in the cluster's MySQL.
+#   compile inside the image -> submit -> scripts/e2e_checks.py: the Trainer's pod deleted while
+#   it trains and retried, lineage in the cluster's MySQL, pod resources; a second run cached.
 #
 # Needs docker, kind, kubectl and uv. Safe to run again: it reuses the cluster and the images.
 # Settings (environment):
@@ -121,34 +122,41 @@ if [[ $RUNNER != direct ]]; then compile_flags+=(--beam-runner "$RUNNER"); fi
 docker run --rm "$IMAGE" headrace compile examples/penguin/pipeline.py -o - \
   "${compile_flags[@]}" >"$WORK/workflow.yaml"
 
-say "submit and watch"
-uv run headrace submit "$WORK/workflow.yaml" --watch --timeout "$TIMEOUT" | tee "$WORK/submit.log"
-WORKFLOW=$(kubectl -n "$NAMESPACE" get workflows --sort-by=.metadata.creationTimestamp \
-  -o jsonpath='{.items[-1:].metadata.name}')
-PHASE=$(kubectl -n "$NAMESPACE" get workflow "$WORKFLOW" -o jsonpath='{.status.phase}')
-if [[ $PHASE != Succeeded ]]; then
-  echo "kind-e2e: workflow $WORKFLOW is $PHASE" >&2
-  kubectl -n "$NAMESPACE" get workflow "$WORKFLOW" -o yaml | tail -40 >&2
-  exit 1
-fi
-
-say "lineage of $WORKFLOW in the cluster's ML Metadata"
 # A pod in the namespace reads MySQL as the steps do (password from the same Secret).
-CHECK_POD="headrace-lineage-$RANDOM"
-cat >"$WORK/check-pod.json" <<EOF
+runs_show() {  # runs_show WORKFLOW OUT: the run as the cluster's MySQL holds it
+  local pod="headrace-runs-show-$RANDOM"
+  cat >"$WORK/$pod.json" <<JSON
 {"apiVersion": "v1", "kind": "Pod",
- "metadata": {"name": "$CHECK_POD", "namespace": "$NAMESPACE"},
+ "metadata": {"name": "$pod", "namespace": "$NAMESPACE"},
  "spec": {"restartPolicy": "Never", "serviceAccountName": "headrace-workflow",
   "containers": [{"name": "check", "image": "$IMAGE", "imagePullPolicy": "IfNotPresent",
-   "command": ["headrace", "runs", "show", "$WORKFLOW", "--metadata", "$METADATA", "--json"],
+   "command": ["headrace", "runs", "show", "$1", "--metadata", "$METADATA", "--json"],
    "env": [{"name": "HEADRACE_MYSQL_PASSWORD",
             "valueFrom": {"secretKeyRef": {"name": "headrace-mysql", "key": "password"}}}]}]}}
-EOF
-kubectl apply -f "$WORK/check-pod.json"
-kubectl -n "$NAMESPACE" wait "pod/$CHECK_POD" --for=jsonpath='{.status.phase}'=Succeeded \
-  --timeout=300s
-kubectl -n "$NAMESPACE" logs "pod/$CHECK_POD" >"$WORK/run.json"
-kubectl -n "$NAMESPACE" delete "pod/$CHECK_POD" --wait=false
-uv run python scripts/check_lineage.py "$WORK/workflow.yaml" "$WORKFLOW" "$WORK/run.json"
+JSON
+  kubectl apply -f "$WORK/$pod.json"
+  kubectl -n "$NAMESPACE" wait "pod/$pod" --for=jsonpath='{.status.phase}'=Succeeded \
+    --timeout=300s
+  kubectl -n "$NAMESPACE" logs "pod/$pod" >"$2"
+  kubectl -n "$NAMESPACE" delete "pod/$pod" --wait=false
+}
 
-say "ok: $WORKFLOW succeeded and its lineage is in MySQL"
+say "first run: the Trainer's pod deleted while it trains"
+first=$(uv run headrace submit "$WORK/workflow.yaml" | sed -n 's/^Workflow \([^ ]*\) in .*/\1/p')
+[[ -n $first ]] || { echo "kind-e2e: headrace submit named no workflow" >&2; exit 1; }
+uv run python scripts/e2e_checks.py watch "$NAMESPACE" "$first" "$WORK/first" \
+  --delete-node trainer --timeout "$TIMEOUT"
+runs_show "$first" "$WORK/first/run.json"
+uv run python scripts/e2e_checks.py run "$WORK/workflow.yaml" "$WORK/first" "$WORK/first/run.json" \
+  --retried trainer
+
+say "second run: served from the cache"
+uv run headrace submit "$WORK/workflow.yaml" --watch --timeout "$TIMEOUT" | tee "$WORK/second.log"
+second=$(sed -n 's/^Workflow \([^ ]*\) in .*/\1/p' "$WORK/second.log")
+grep -q "^Workflow $second in $NAMESPACE: Succeeded" "$WORK/second.log" \
+  || { echo "kind-e2e: the second run did not succeed" >&2; exit 1; }
+runs_show "$second" "$WORK/second.json"
+uv run python scripts/e2e_checks.py cached "$WORK/second.json" \
+  CsvExampleGen StatisticsGen SchemaGen ExampleValidator Transform Trainer
+
+say "ok: $first succeeded (its Trainer's pod deleted and retried), lineage in MySQL; $second from the cache"

@@ -1,5 +1,6 @@
-"""The kind-cluster tests are opt-in: they run only with HEADRACE_E2E=1 and docker, kind and
-kubectl installed (and a running Docker engine); otherwise they skip and say what is missing."""
+"""The cluster tests are opt-in: they run only with HEADRACE_E2E=1 and the tools their script
+needs (kind's: docker, kind, kubectl; the local cluster's: docker, go, root) and a running
+Docker engine; otherwise they skip and say what is missing."""
 
 from __future__ import annotations
 
@@ -9,26 +10,33 @@ import subprocess
 
 import pytest
 
-TOOLS = ("docker", "kind", "kubectl", "uv")
+TOOLS = {
+    "test_kind.py": ("docker", "kind", "kubectl", "uv"),
+    # scripts/local-cluster.sh builds Kubernetes and Argo with Go, installs containerd.
+    "test_local_cluster.py": ("docker", "go", "uv"),
+}
 
 
-def why_not() -> str | None:
+def why_not(test_file: str) -> str | None:
+    tools = TOOLS.get(test_file, ("docker", "uv"))
     if os.environ.get("HEADRACE_E2E") != "1":
-        return "kind-cluster tests are opt-in: set HEADRACE_E2E=1 (needs docker, kind, kubectl)"
-    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
+        return f"cluster tests are opt-in: set HEADRACE_E2E=1 (needs {', '.join(tools)})"
+    path = os.environ.get("PATH", "") + os.pathsep + "/usr/local/go/bin"
+    missing = [tool for tool in tools if shutil.which(tool, path=path) is None]
     if missing:
-        return f"kind-cluster tests need {', '.join(missing)}, which is not installed"
+        return f"cluster tests need {', '.join(missing)}, which is not installed"
     engine = subprocess.run(["docker", "info"], capture_output=True, text=True, check=False)
     if engine.returncode != 0:
-        return "kind-cluster tests need a running Docker engine (`docker info` failed)"
+        return "cluster tests need a running Docker engine (`docker info` failed)"
     return None
 
 
 def pytest_collection_modifyitems(config, items):
     here = os.path.dirname(__file__)
-    ours = [i for i in items if str(i.fspath).startswith(here)]
-    reason = why_not() if ours else None
-    for item in ours:
+    for item in items:
+        if not str(item.fspath).startswith(here):
+            continue
         item.add_marker(pytest.mark.e2e)
+        reason = why_not(os.path.basename(str(item.fspath)))
         if reason:
             item.add_marker(pytest.mark.skip(reason=reason))
