@@ -15,7 +15,7 @@ Evaluator computes the label with the model's `transform_features` signature, as
 does, and blesses a model whose binary accuracy is at least 0.6 overall and no worse than the
 latest blessed model's; the Pusher copies it to `<root>/serving/chicago_taxi/<version>/`.
 
-The data is TFX's taxi sample (`../shared/data/chicago_taxi`, 15,000 trips), copied into `data/`.
+The data is TFX's Chicago taxi sample (15,000 trips) in `data/`.
 """
 
 from __future__ import annotations

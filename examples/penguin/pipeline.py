@@ -14,7 +14,7 @@ finds it in ML Metadata, in this pipeline only): accuracy at least 0.6 overall a
 and no worse than the baseline. The Pusher copies a blessed model to
 `<root>/serving/penguin/<version>/` (TF Serving's layout), or says why it did not.
 
-The data is TFX's penguin data set (`../shared/data/penguin`), copied into `data/`.
+The data is TFX's penguin data set (Palmer penguins, as TFX's penguin template ships it) in `data/`.
 """
 
 from __future__ import annotations
